@@ -11,6 +11,7 @@ analysis loops for it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -78,7 +79,8 @@ class Problem:
         return replace(self, **arrays)
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> Problem:
+    def from_scenario(cls, scenario: Scenario, as_of: dt.date | None = None) -> Problem:
+        """The arrays of ``scenario`` with each actor's latest stance held by ``as_of``."""
         actors = tuple(actor.id for actor in scenario.actors)
         issues = tuple(issue.id for issue in scenario.issues)
         actor_row = {actor_id: row for row, actor_id in enumerate(actors)}
@@ -90,7 +92,7 @@ class Problem:
         salience = np.zeros(shape)
         position = np.broadcast_to((lower + upper) / 2, shape).copy()
         present = np.zeros(shape, dtype=bool)
-        for stance in scenario.stances:
+        for stance in scenario.current_stances(as_of):
             row, column = actor_row[stance.actor], issue_column[stance.issue]
             own = stance.capability if stance.capability is not None else scenario.actors[row].capability
             capability[row, column] = own.value

@@ -28,7 +28,7 @@ def check_references(scenario: Scenario) -> list[Problem]:
             seen.add(item.id)
     actor_ids = {actor.id for actor in scenario.actors}
     issues = {issue.id: issue for issue in scenario.issues}
-    pairs: set[tuple[str, str]] = set()
+    pairs: set[tuple[str, str, object]] = set()
     for index, stance in enumerate(scenario.stances):
         where = ("stances", index)
         if stance.actor not in actor_ids:
@@ -36,9 +36,10 @@ def check_references(scenario: Scenario) -> list[Problem]:
         if stance.issue not in issues:
             problems.append(((*where, "issue"), f"unknown issue {stance.issue!r}"))
             continue
-        if (stance.actor, stance.issue) in pairs:
-            problems.append((where, f"second stance of {stance.actor!r} on {stance.issue!r}"))
-        pairs.add((stance.actor, stance.issue))
+        if (stance.actor, stance.issue, stance.date) in pairs:
+            dated = f" dated {stance.date}" if stance.date else ""
+            problems.append((where, f"second stance of {stance.actor!r} on {stance.issue!r}{dated}"))
+        pairs.add((stance.actor, stance.issue, stance.date))
         issue = issues[stance.issue]
         position = stance.position
         if not issue.lower <= position.value <= issue.upper:

@@ -171,6 +171,9 @@ class Stance(_Strict):
     salience: Value
     capability: Value | None = None
     """Issue-specific capability (decide's per-issue power); defaults to the actor's."""
+    date: dt.date | None = None
+    """When the actor held this stance. An actor may have several dated stances on one issue
+    (how its position moved); a forecast as of a date uses the latest one held by then."""
 
     @field_validator("salience")
     @classmethod
@@ -215,8 +218,23 @@ class Scenario(_Strict):
     def source(self, source_id: str) -> Source:
         return _find(self.sources, source_id, "source")
 
-    def stance(self, actor_id: str, issue_id: str) -> Stance | None:
+    def current_stances(self, as_of: dt.date | None = None) -> tuple[Stance, ...]:
+        """One stance per (actor, issue): the latest dated on or before ``as_of`` (any date if None).
+
+        An undated stance counts as held from the start. Pairs with no stance by ``as_of`` drop out.
+        """
+        latest: dict[tuple[str, str], Stance] = {}
         for stance in self.stances:
+            if as_of is not None and stance.date is not None and stance.date > as_of:
+                continue
+            key = (stance.actor, stance.issue)
+            held = latest.get(key)
+            if held is None or (stance.date or dt.date.min) >= (held.date or dt.date.min):
+                latest[key] = stance
+        return tuple(latest.values())
+
+    def stance(self, actor_id: str, issue_id: str, as_of: dt.date | None = None) -> Stance | None:
+        for stance in self.current_stances(as_of):
             if stance.actor == actor_id and stance.issue == issue_id:
                 return stance
         return None
