@@ -1,0 +1,258 @@
+"""The ``jirga`` command line: forecast, validate, convert and show scenarios.
+
+Every command that takes a scenario defaults to the embedded Afghan peace process scenario.
+Bad input ends with one line on standard error (``file:line: field: message``) and exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from ruamel.yaml import YAML
+
+from jirga import __version__
+from jirga.errors import JirgaError, ScenarioErrors
+from jirga.forecast import ForecastResult, run_forecast
+from jirga.models import MODELS
+from jirga.scenario import FORMATS, Scenario, load_scenario, read_scenario, write_scenario
+from jirga.scenario.checks import check_evidence
+from jirga.scenario.native import field_name
+
+app = typer.Typer(
+    name="jirga",
+    help="Model and forecast multi-party negotiations and peace processes from the news.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ScenarioArgument = Annotated[
+    Optional[Path],
+    typer.Argument(help="Scenario file (YAML, KTAB or decide CSV). Default: the embedded Afghan scenario.", show_default=False),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _version(show: bool) -> None:
+    if show:
+        console.print(f"jirga {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Model and forecast multi-party negotiations and peace processes from the news."""
+
+
+def parse_parameters(items: list[str]) -> dict[str, Any]:
+    """``["rounds=20", "variant=printed"]`` -> ``{"rounds": 20, "variant": "printed"}`` (YAML scalars)."""
+    parsed: dict[str, Any] = {}
+    for item in items:
+        key, separator, text = item.partition("=")
+        if not separator or not key:
+            raise JirgaError(f"expected KEY=VALUE, got {item!r}", field="--param")
+        parsed[key.strip().replace("-", "_")] = YAML(typ="safe").load(text)
+    return parsed
+
+
+@app.command()
+def forecast(
+    scenario: ScenarioArgument = None,
+    model: Annotated[
+        Optional[list[str]], typer.Option("--model", "-m", help=f"Model to run (repeatable). Default: all of {', '.join(MODELS)}.")
+    ] = None,
+    issue: Annotated[Optional[list[str]], typer.Option("--issue", "-i", help="Issue id to show (repeatable). Default: all.")] = None,
+    output: FormatOption = OutputFormat.table,
+    param: Annotated[
+        Optional[list[str]], typer.Option("--param", "-p", help="Model parameter KEY=VALUE, applied to every model that has it.")
+    ] = None,
+    rounds: Annotated[bool, typer.Option("--rounds", help="Also show every actor's position in every round.")] = False,
+    as_of: Annotated[
+        Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+) -> None:
+    """Forecast every issue of a scenario with each bargaining model."""
+    loaded = load_scenario(scenario)
+    result = run_forecast(
+        loaded,
+        models=model or list(MODELS),
+        issues=issue,
+        parameters=parse_parameters(param or []),
+        as_of=as_of.date() if as_of else None,
+        seed=seed,
+    )
+    if output is OutputFormat.json:
+        console.print_json(json.dumps(result.to_json(rounds=rounds)))
+    elif output is OutputFormat.csv:
+        sys.stdout.write(result.to_csv(rounds=rounds))
+    else:
+        _print_forecast(result, rounds)
+
+
+def _print_forecast(result: ForecastResult, rounds: bool) -> None:
+    title = result.scenario.name + (f" (as of {result.as_of})" if result.as_of else "")
+    for issue in result.issues:
+        table = Table(title=f"{issue.name} [dim]({issue.id}, {issue.lower:g}-{issue.upper:g})[/dim]", title_justify="left")
+        table.add_column("model")
+        table.add_column("forecast", justify="right")
+        table.add_column("meaning on the scale")
+        table.add_column("rounds", justify="right")
+        for run in result.runs:
+            value = run.forecast(issue.id)
+            table.add_row(run.title, f"{value:.1f}", issue.label(value), str(run.rounds(issue.id)))
+        console.print(table)
+        if rounds:
+            for run in result.runs:
+                console.print(_rounds_table(result, run, issue.id))
+    console.print(f"[dim]{title}: {len(result.scenario.actors)} actors, {len(result.issues)} issues, {result.as_of_note}[/dim]")
+
+
+def _rounds_table(result: ForecastResult, run: Any, issue_id: str) -> Table:
+    positions = run.issue_positions(issue_id)
+    table = Table(title=f"{run.title}: positions by round on {issue_id}", title_justify="left")
+    table.add_column("actor")
+    for index in range(positions.shape[0]):
+        table.add_column(str(index), justify="right")
+    for row, actor in enumerate(run.issue_actors(issue_id)):
+        table.add_row(actor, *(f"{value:.1f}" for value in positions[:, row]))
+    return table
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario file to check.")],
+    corpus: Annotated[
+        Optional[Path], typer.Option("--corpus", help="Folder of source documents named <document id>.txt to check quotes against.")
+    ] = None,
+    require_evidence: Annotated[bool, typer.Option(help="Require evidence behind every number.")] = True,
+) -> None:
+    """Check a scenario: ids, ranges, evidence, and that every quote occurs in its document."""
+    scenario = read_scenario(file)
+    document_text = _corpus_reader(corpus) if corpus is not None else None
+    problems = check_evidence(scenario, document_text)
+    if not require_evidence:
+        problems = [problem for problem in problems if not problem[1].startswith("no evidence")]
+    if problems:
+        lines = _evidence_lines(file, problems)
+        raise ScenarioErrors([JirgaError(message, file=file, line=line, field=field) for line, field, message in lines])
+    checked = "quotes checked against the corpus" if corpus else "quotes not checked (no --corpus)"
+    console.print(f"[green]ok[/green] {file}: {len(scenario.actors)} actors, {len(scenario.issues)} issues, {len(scenario.stances)} stances; {checked}")
+
+
+def _corpus_reader(folder: Path):
+    if not folder.is_dir():
+        raise JirgaError("not a folder", file=folder, field="--corpus")
+
+    def document_text(document_id: str) -> str | None:
+        path = folder / f"{document_id}.txt"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    return document_text
+
+
+def _evidence_lines(file: Path, problems: list) -> list[tuple[int | None, str, str]]:
+    from jirga.scenario.native import line_of
+
+    document = YAML(typ="rt").load(file.read_text(encoding="utf-8")) if file.suffix in (".yaml", ".yml") else None
+    return [(line_of(document, loc) if document is not None else None, field_name(loc), message) for loc, message in problems]
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Scenario to read (format from its name and content).")],
+    target: Annotated[Path, typer.Argument(help="File to write (format from its name, or --to).")],
+    to: Annotated[Optional[str], typer.Option("--to", help=f"Output format: {', '.join(FORMATS)}.")] = None,
+) -> None:
+    """Convert a scenario between formats (YAML, KTAB SMP CSV, decide CSV). The write is atomic."""
+    write_scenario(read_scenario(source), target, to)
+    console.print(f"wrote {target}")
+
+
+@app.command()
+def show(
+    scenario: ScenarioArgument = None,
+    evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Show the quotes behind each number.")] = True,
+    as_of: Annotated[
+        Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Show the stances held on this date.")
+    ] = None,
+) -> None:
+    """Show a scenario's actors, issues and stances with the evidence behind each number."""
+    loaded = load_scenario(scenario)
+    _show(loaded, evidence, as_of.date() if as_of else None)
+
+
+def _show(scenario: Scenario, evidence: bool, as_of: dt.date | None) -> None:
+    console.print(f"[bold]{scenario.name}[/bold]" + (f" — as of {scenario.as_of}" if scenario.as_of else ""))
+    if scenario.description:
+        console.print(scenario.description)
+    actors = Table(title="Actors", title_justify="left")
+    for column in ("id", "name", "kind", "capability"):
+        actors.add_column(column, justify="right" if column == "capability" else "left")
+    for actor in scenario.actors:
+        actors.add_row(actor.id, actor.name, actor.kind.value, _value_text(actor.capability))
+    console.print(actors)
+    for issue in scenario.issues:
+        console.print(f"\n[bold]{issue.name}[/bold] [dim]({issue.id}, {issue.lower:g}-{issue.upper:g})[/dim] {issue.description}")
+        console.print("  scale: " + "; ".join(f"{anchor.value:g} = {anchor.label}" for anchor in issue.anchors))
+        stances = Table(show_header=True)
+        for column in ("actor", "date", "position", "salience", "evidence"):
+            stances.add_column(column, overflow="fold")
+        for stance in sorted(scenario.current_stances(as_of), key=lambda item: item.actor):
+            if stance.issue != issue.id:
+                continue
+            quotes = "\n".join(f"“{item.quote}” ({item.document})" for item in stance.position.evidence + stance.salience.evidence)
+            stances.add_row(
+                stance.actor, str(stance.date or ""), _value_text(stance.position), _value_text(stance.salience), quotes if evidence else ""
+            )
+        console.print(stances)
+
+
+def _value_text(value: Any) -> str:
+    text = f"{value.value:g}"
+    if value.interval is not None:
+        text += f" [{value.interval.low:g}, {value.interval.high:g}]"
+    return text
+
+
+def main() -> None:
+    """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
+    try:
+        app(standalone_mode=False)
+    except JirgaError as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        if isinstance(error, ScenarioErrors) and len(error.errors) > 1:
+            for other in error.errors[1:]:
+                errors.print(f"       {other}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except Exception as error:  # click's usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
