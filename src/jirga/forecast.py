@@ -146,11 +146,11 @@ def run_forecast(
     model knows is an error.
     """
     parameters = parameters or {}
+    known = {item.id for item in scenario.issues}
+    unknown = [issue_id for issue_id in issues or () if issue_id not in known]
+    if unknown:
+        raise JirgaError(f"unknown issue {unknown[0]!r} (known: {', '.join(sorted(known))})", field="--issue")
     chosen_issues = tuple(scenario.issue(issue_id) for issue_id in issues) if issues else scenario.issues
-    if issues:
-        unknown = [issue_id for issue_id in issues if issue_id not in {item.id for item in scenario.issues}]
-        if unknown:
-            raise JirgaError(f"unknown issue {unknown[0]!r}", field="--issue")
     problem = Problem.from_scenario(scenario, as_of)
     used: set[str] = set()
     runs = []

@@ -1,0 +1,5 @@
+"""``python -m jirga`` runs the command line."""
+
+from jirga.cli import main
+
+main()
