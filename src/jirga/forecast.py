@@ -152,6 +152,9 @@ def run_forecast(
         raise JirgaError(f"unknown issue {unknown[0]!r} (known: {', '.join(sorted(known))})", field="--issue")
     chosen_issues = tuple(scenario.issue(issue_id) for issue_id in issues) if issues else scenario.issues
     problem = Problem.from_scenario(scenario, as_of)
+    for issue in chosen_issues:
+        if not problem.present[:, problem.issues.index(issue.id)].any():
+            raise JirgaError(f"no actor has a stance on issue {issue.id!r} as of {as_of}", field="--as-of")
     used: set[str] = set()
     runs = []
     for name in models:
@@ -166,8 +169,8 @@ def run_forecast(
     if unused:
         raise JirgaError(f"no chosen model has a parameter {sorted(unused)[0]!r}", field="--param")
     left_out = tuple(
-        f"{stance.actor}/{stance.issue}@{stance.date}"
+        f"{stance.actor}/{stance.issue} ({scenario.stance_date(stance)})"
         for stance in scenario.stances
-        if as_of is not None and stance.date is not None and stance.date > as_of
+        if as_of is not None and (scenario.stance_date(stance) or dt.date.min) > as_of
     )
     return ForecastResult(scenario, chosen_issues, tuple(runs), as_of, left_out)

@@ -218,20 +218,33 @@ class Scenario(_Strict):
     def source(self, source_id: str) -> Source:
         return _find(self.sources, source_id, "source")
 
-    def current_stances(self, as_of: dt.date | None = None) -> tuple[Stance, ...]:
-        """One stance per (actor, issue): the latest dated on or before ``as_of`` (any date if None).
+    def stance_date(self, stance: Stance) -> dt.date | None:
+        """When a stance is known from: its own ``date``, else the earliest date of its evidence
+        (the evidence's ``date`` or its document's), else None (known from the start)."""
+        if stance.date is not None:
+            return stance.date
+        source_dates = {source.id: source.date for source in self.sources}
+        dates = [
+            item.date or source_dates.get(item.document)
+            for item in stance.position.evidence + stance.salience.evidence
+        ]
+        known = [date for date in dates if date is not None]
+        return min(known) if known else None
 
-        An undated stance counts as held from the start. Pairs with no stance by ``as_of`` drop out.
+    def current_stances(self, as_of: dt.date | None = None) -> tuple[Stance, ...]:
+        """One stance per (actor, issue): the latest known on or before ``as_of`` (any if None).
+
+        A stance is known from :meth:`stance_date`. Pairs with no stance known by ``as_of`` drop out.
         """
-        latest: dict[tuple[str, str], Stance] = {}
+        latest: dict[tuple[str, str], tuple[dt.date, Stance]] = {}
         for stance in self.stances:
-            if as_of is not None and stance.date is not None and stance.date > as_of:
+            date = self.stance_date(stance) or dt.date.min
+            if as_of is not None and date > as_of:
                 continue
             key = (stance.actor, stance.issue)
-            held = latest.get(key)
-            if held is None or (stance.date or dt.date.min) >= (held.date or dt.date.min):
-                latest[key] = stance
-        return tuple(latest.values())
+            if key not in latest or date >= latest[key][0]:
+                latest[key] = (date, stance)
+        return tuple(stance for _, stance in latest.values())
 
     def stance(self, actor_id: str, issue_id: str, as_of: dt.date | None = None) -> Stance | None:
         for stance in self.current_stances(as_of):
