@@ -234,6 +234,53 @@ def _value_text(value: Any) -> str:
     return text
 
 
+@app.command()
+def hindcast(
+    scenario: ScenarioArgument = None,
+    outcomes: Annotated[
+        Optional[Path], typer.Option("--outcomes", help="Outcome file (YAML). Default: the embedded scenario's outcomes of 2021.")
+    ] = None,
+    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model to score (repeatable). Default: all.")] = None,
+    output: FormatOption = OutputFormat.table,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+) -> None:
+    """Forecast as of each evidence date and score every model and naive baseline against what happened."""
+    from jirga.analysis.hindcast import hindcast as run_hindcast
+    from jirga.scenario.outcomes import read_outcomes
+
+    if scenario is not None and outcomes is None:
+        raise JirgaError("give --outcomes for a scenario other than the embedded one", field="--outcomes")
+    loaded = load_scenario(scenario)
+    result = run_hindcast(loaded, read_outcomes(outcomes, loaded), model or list(MODELS), seed=seed)
+    if output is OutputFormat.json:
+        console.print_json(json.dumps(result.to_json()))
+        return
+    if output is OutputFormat.csv:
+        sys.stdout.write("date,issue,forecaster,forecast,outcome,error\n")
+        for score in result.scores:
+            sys.stdout.write(f"{score.date},{score.issue},{score.forecaster},{score.forecast!r},{score.outcome!r},{score.error!r}\n")
+        return
+    for issue in result.issues:
+        table = Table(title=f"{issue}: absolute error (% of scale) as of each date", title_justify="left")
+        table.add_column("forecaster")
+        for date in result.dates:
+            table.add_column(str(date), justify="right")
+        table.add_column("trend")
+        for forecaster in result.forecasters:
+            cells = [result.score(forecaster, issue, date) for date in result.dates]
+            if not any(cells):
+                continue
+            table.add_row(forecaster, *(f"{cell.error:.1f}" if cell else "–" for cell in cells), result.trend(forecaster, issue))
+        console.print(table)
+    summary = Table(title=f"Mean error over issues as of {result.dates[-1]}", title_justify="left")
+    summary.add_column("forecaster")
+    summary.add_column("mean error", justify="right")
+    for forecaster in sorted(result.forecasters, key=lambda name: result.mean_error(name) if result.mean_error(name) is not None else 1e9):
+        error = result.mean_error(forecaster)
+        summary.add_row(forecaster, "–" if error is None else f"{error:.1f}")
+    console.print(summary)
+
+
 def main() -> None:
     """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
     try:

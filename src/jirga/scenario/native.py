@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -28,11 +28,30 @@ Location = tuple[str | int, ...]
 def read_yaml(path: str | Path) -> Scenario:
     """Read and validate a native scenario file; raise :class:`ScenarioErrors` naming each line."""
     path = Path(path)
-    text = _read_text(path)
-    return parse_yaml(text, path)
+    return parse_yaml(read_text(path), path)
 
 
 def parse_yaml(text: str, path: str | Path = "<string>") -> Scenario:
+    document, scenario = validate_yaml(text, path, Scenario)
+    problems = check_references(scenario)
+    if problems:
+        raise ScenarioErrors(
+            [
+                JirgaError(message, file=path, line=line_of(document, loc), field=field_name(loc))
+                for loc, message in problems
+            ]
+        )
+    return scenario
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_yaml(text: str, path: str | Path, model: type[ModelT]) -> tuple[Any, ModelT]:
+    """Parse YAML text into the pydantic ``model``; errors name the file, line and field.
+
+    Returns the raw YAML document too, so that later checks can find their lines with :func:`line_of`.
+    """
     try:
         document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
@@ -40,9 +59,9 @@ def parse_yaml(text: str, path: str | Path = "<string>") -> Scenario:
         line = mark.line + 1 if mark is not None else None
         raise JirgaError(f"not valid YAML: {error.problem or error}", file=path, line=line) from None
     if not isinstance(document, dict):
-        raise JirgaError("a scenario file is a YAML mapping with name, actors, issues and stances", file=path, line=1)
+        raise JirgaError(f"expected a YAML mapping of {model.__name__} fields", file=path, line=1)
     try:
-        scenario = Scenario.model_validate(document)
+        return document, model.model_validate(document)
     except ValidationError as error:
         raise ScenarioErrors(
             [
@@ -55,15 +74,6 @@ def parse_yaml(text: str, path: str | Path = "<string>") -> Scenario:
                 for problem in error.errors()
             ]
         ) from None
-    problems = check_references(scenario)
-    if problems:
-        raise ScenarioErrors(
-            [
-                JirgaError(message, file=path, line=line_of(document, loc), field=field_name(loc))
-                for loc, message in problems
-            ]
-        )
-    return scenario
 
 
 def field_name(loc: Sequence[str | int]) -> str:
@@ -89,7 +99,8 @@ def line_of(document: Any, loc: Sequence[str | int]) -> int | None:
     return line
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A UTF-8 text file's contents, or a :class:`JirgaError` naming it."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -1,0 +1,116 @@
+"""Hindcast: forecast as of each evidence date with only what was known then, score against outcomes.
+
+For every date on which a source was published, every model forecasts the scenario as of that
+date (:meth:`Scenario.current_stances`), and so do two naive baselines: the status quo (the
+issue's ``status_quo``, when the scenario gives one) and the unweighted mean of the
+participants' positions. Each forecast is scored by its absolute error in percent of the
+issue's scale (the 0-100 scale's own units for the usual scale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from jirga.forecast import run_forecast
+from jirga.models import Problem
+from jirga.scenario.model import Scenario
+from jirga.scenario.outcomes import Outcomes
+
+STATUS_QUO = "status quo"
+UNWEIGHTED_MEAN = "unweighted mean"
+BASELINES = (STATUS_QUO, UNWEIGHTED_MEAN)
+
+
+@dataclass(frozen=True)
+class Score:
+    date: dt.date
+    issue: str
+    forecaster: str
+    forecast: float
+    outcome: float
+    error: float
+    """|forecast - outcome| in percent of the issue's scale."""
+
+
+@dataclass(frozen=True)
+class Hindcast:
+    scenario: str
+    dates: tuple[dt.date, ...]
+    forecasters: tuple[str, ...]
+    issues: tuple[str, ...]
+    scores: tuple[Score, ...]
+
+    def score(self, forecaster: str, issue: str, date: dt.date) -> Score | None:
+        return next((s for s in self.scores if (s.forecaster, s.issue, s.date) == (forecaster, issue, date)), None)
+
+    def trend(self, forecaster: str, issue: str) -> str:
+        """'toward' if the last forecast is closer to the outcome than the first, 'away' if farther."""
+        errors = [s.error for s in self.scores if s.forecaster == forecaster and s.issue == issue]
+        if len(errors) < 2 or abs(errors[-1] - errors[0]) < 1e-9:
+            return "flat"
+        return "toward" if errors[-1] < errors[0] else "away"
+
+    def mean_error(self, forecaster: str, date: dt.date | None = None) -> float | None:
+        """Mean error over issues at ``date`` (default: the last date)."""
+        date = date or self.dates[-1]
+        errors = [s.error for s in self.scores if s.forecaster == forecaster and s.date == date]
+        return float(np.mean(errors)) if errors else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "dates": [date.isoformat() for date in self.dates],
+            "forecasters": list(self.forecasters),
+            "scores": [
+                {
+                    "date": s.date.isoformat(),
+                    "issue": s.issue,
+                    "forecaster": s.forecaster,
+                    "forecast": s.forecast,
+                    "outcome": s.outcome,
+                    "error": s.error,
+                }
+                for s in self.scores
+            ],
+            "summary": [
+                {
+                    "forecaster": forecaster,
+                    "mean_error_last": self.mean_error(forecaster),
+                    "trends": {issue: self.trend(forecaster, issue) for issue in self.issues},
+                }
+                for forecaster in self.forecasters
+            ],
+        }
+
+
+def evidence_dates(scenario: Scenario) -> tuple[dt.date, ...]:
+    """The distinct publication dates of the scenario's sources, in order."""
+    return tuple(sorted({source.date for source in scenario.sources if source.date is not None}))
+
+
+def hindcast(scenario: Scenario, outcomes: Outcomes, models: list[str], dates: tuple[dt.date, ...] | None = None, seed: int = 0) -> Hindcast:
+    """Forecast as of each date with each model and baseline, and score against ``outcomes``."""
+    dates = dates or evidence_dates(scenario)
+    issues = tuple(issue for issue in scenario.issues if outcomes.for_issue(issue.id) is not None)
+    scores: list[Score] = []
+    for date in dates:
+        problem = Problem.from_scenario(scenario, date)
+        known = [issue for issue in issues if problem.present[:, problem.issues.index(issue.id)].any()]
+        if not known:
+            continue
+        result = run_forecast(scenario, models, [issue.id for issue in known], as_of=date, seed=seed)
+        for issue in known:
+            column = problem.issues.index(issue.id)
+            forecasts = {run.name: run.forecast(issue.id) for run in result.runs}
+            forecasts[UNWEIGHTED_MEAN] = float(problem.position[problem.present[:, column], column].mean())
+            if issue.status_quo is not None:
+                forecasts[STATUS_QUO] = issue.status_quo
+            outcome = outcomes.for_issue(issue.id).value
+            for forecaster, value in forecasts.items():
+                error = abs(value - outcome) * 100 / (issue.upper - issue.lower)
+                scores.append(Score(date, issue.id, forecaster, value, outcome, error))
+    return Hindcast(scenario.name, tuple(dates), (*models, *BASELINES), tuple(issue.id for issue in issues), tuple(scores))
