@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
-from jirga.scenario import native
+from jirga.scenario import decide_csv, native
 from jirga.scenario.model import Scenario
 
 
@@ -29,6 +29,14 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "yaml": Format("yaml", "jirga's native scenario file", (".yaml", ".yml"), native.read_yaml, native.dump_yaml),
+    "decide": Format(
+        "decide",
+        "decide-exchange-model's #A/#P/#M/#D rows",
+        (".csv", ".txt"),
+        decide_csv.read_decide,
+        decide_csv.dump_decide,
+        decide_csv.sniff,
+    ),
 }
 
 
