@@ -1,0 +1,232 @@
+"""Assemble the HTML report: forecasts, figures, evidence and (where it has run) analysis.
+
+The report is one self-contained file: Plotly's JavaScript is embedded once in the page
+head, so the file opens offline. Sections whose data are missing (no dynamic model, no
+evidence, no analysis) are left out rather than shown empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from jirga import __version__
+from jirga.files import atomic_write_text
+from jirga.forecast import ForecastResult, run_forecast
+from jirga.models import MODELS, Problem
+from jirga.report import figures
+from jirga.scenario.checks import numbers
+from jirga.scenario.model import Evidence, Scenario, Value
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One piece of evidence, ready to show: the quote, where it comes from, a link to it."""
+
+    quote: str
+    rationale: str
+    document: str
+    title: str
+    date: dt.date | None
+    link: str
+    judgement: bool
+
+
+@dataclass(frozen=True)
+class GroundedNumber:
+    """A number of the scenario (a capability, position or salience) and the quotes behind it."""
+
+    subject: str
+    quantity: str
+    value: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass
+class Section:
+    """A chart or table of the analysis, rendered in its own block of the report."""
+
+    title: str
+    html: str
+    note: str = ""
+
+
+@dataclass
+class ReportData:
+    """Everything the template shows; built by :func:`report_data`."""
+
+    scenario: Scenario
+    result: ForecastResult
+    figures: dict[str, str]
+    forecast_rows: list[dict[str, Any]]
+    grounded: list[GroundedNumber]
+    analysis: list[Section] = field(default_factory=list)
+
+
+def sentence_link(url: str, quote: str) -> str:
+    """A link that scrolls to the quote in the page: a URL text fragment (``#:~:text=start,end``).
+
+    Text fragments are specified by WICG's "Text Fragments" draft and followed by Chromium
+    and Safari; other browsers open the page at its top. Long quotes are matched by their
+    first and last five words.
+    """
+    if not url:
+        return ""
+    words = quote.split()
+    if len(words) > 12:
+        fragment = f"{_fragment_text(' '.join(words[:5]))},{_fragment_text(' '.join(words[-5:]))}"
+    else:
+        fragment = _fragment_text(" ".join(words))
+    return f"{url.split('#')[0]}#:~:text={fragment}"
+
+
+def _fragment_text(text: str) -> str:
+    return url_quote(text, safe="").replace("-", "%2D")
+
+
+def grounded_numbers(scenario: Scenario) -> list[GroundedNumber]:
+    """Every number that has evidence, with its quotes, in the order of the scenario file."""
+    sources = {source.id: source for source in scenario.sources}
+    actors = {actor.id: actor.name for actor in scenario.actors}
+    issues = {issue.id: issue.name for issue in scenario.issues}
+    grounded = []
+    for loc, value in numbers(scenario):
+        if not value.evidence:
+            continue
+        collection, index, quantity = loc[0], int(loc[1]), str(loc[2])
+        if collection == "actors":
+            subject = scenario.actors[index].name
+        else:
+            stance = scenario.stances[index]
+            dated = f", {stance.date}" if stance.date else ""
+            subject = f"{actors.get(stance.actor, stance.actor)} on {issues.get(stance.issue, stance.issue)}{dated}"
+        quotes = tuple(_quote(item, sources.get(item.document)) for item in value.evidence)
+        grounded.append(GroundedNumber(subject, quantity, _value_text(value), quotes))
+    return grounded
+
+
+def _quote(item: Evidence, source: Any) -> Quote:
+    url = source.url if source is not None else ""
+    return Quote(
+        quote=item.quote,
+        rationale=item.rationale,
+        document=item.document,
+        title=(source.title if source is not None and source.title else item.document),
+        date=item.date or (source.date if source is not None else None),
+        link=sentence_link(url, item.quote),
+        judgement=item.judgement,
+    )
+
+
+def _value_text(value: Value) -> str:
+    text = f"{value.value:g}"
+    if value.interval is not None:
+        text += f" [{value.interval.low:g}, {value.interval.high:g}]"
+    return text
+
+
+def timeline_events(scenario: Scenario) -> list[tuple[dt.date, str, str]]:
+    """Dated moments of the scenario: each dated stance (on its actor's lane) and each dated source."""
+    actors = {actor.id: actor.name for actor in scenario.actors}
+    events = []
+    for stance in scenario.stances:
+        if stance.date is None:
+            continue
+        issue = scenario.issue(stance.issue)
+        label = issue.label(stance.position.value)
+        events.append(
+            (stance.date, actors.get(stance.actor, stance.actor), f"{issue.name}: {stance.position.value:g}" + (f" ({label})" if label else ""))
+        )
+    for source in scenario.sources:
+        if source.date is not None:
+            events.append((source.date, "sources", source.title or source.id))
+    return sorted(events)
+
+
+def figure_html(figure: go.Figure, div_id: str) -> str:
+    """A figure as a ``<div>`` and its script, without Plotly's JavaScript (embedded once per page)."""
+    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+
+
+def report_figures(result: ForecastResult) -> dict[str, go.Figure]:
+    """The report's charts by name: ``capability``, ``issue-<id>``, ``rounds-<id>`` (dynamic
+    models only) and ``timeline`` (when something is dated)."""
+    scenario = result.scenario
+    problem = Problem.from_scenario(scenario, result.as_of)
+    charts = {"capability": figures.capability_chart(scenario)}
+    for issue in result.issues:
+        charts[f"issue-{issue.id}"] = figures.issue_chart(result, issue, problem)
+        trajectory = figures.trajectory_chart(result, issue)
+        if trajectory is not None:
+            charts[f"rounds-{issue.id}"] = trajectory
+    events = timeline_events(scenario)
+    if events:
+        charts["timeline"] = figures.timeline_chart(events)
+    return charts
+
+
+def report_data(result: ForecastResult, analysis: list[Section] | None = None) -> ReportData:
+    """The figures and tables of the report for one forecast."""
+    charts = {name: figure_html(figure, f"figure-{name}") for name, figure in report_figures(result).items()}
+    rows = [
+        {
+            "issue": issue,
+            "forecasts": [
+                {"model": run.name, "value": run.forecast(issue.id), "label": issue.label(run.forecast(issue.id)), "rounds": run.rounds(issue.id)}
+                for run in result.runs
+            ],
+        }
+        for issue in result.issues
+    ]
+    return ReportData(result.scenario, result, charts, rows, grounded_numbers(result.scenario), analysis or [])
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(loader=PackageLoader("jirga.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    environment.filters["number"] = lambda value: f"{value:.1f}"
+    return environment
+
+
+def render_report(data: ReportData) -> str:
+    """The report as one HTML page with Plotly's JavaScript inline."""
+    template = _environment().get_template("report.html.j2")
+    stances = {(stance.actor, stance.issue): stance for stance in data.scenario.current_stances(data.result.as_of)}
+    return template.render(
+        data=data,
+        scenario=data.scenario,
+        result=data.result,
+        stances=stances,
+        plotly_js=get_plotlyjs(),
+        version=__version__,
+        model_colour=figures.model_colour,
+    )
+
+
+def build_report(
+    scenario: Scenario,
+    *,
+    models: list[str] | None = None,
+    parameters: dict[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    seed: int = 0,
+    analysis: list[Section] | None = None,
+) -> str:
+    """Forecast ``scenario`` with each model (all registered by default) and render the report."""
+    result = run_forecast(scenario, models=models or list(MODELS), parameters=parameters, as_of=as_of, seed=seed)
+    return render_report(report_data(result, analysis))
+
+
+def write_report(path: str | Path, html: str) -> None:
+    """Write the report atomically: the old file or the complete new one, never half of one."""
+    atomic_write_text(path, html)

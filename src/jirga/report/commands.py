@@ -1,0 +1,52 @@
+"""``jirga report``: write the HTML report of a scenario, or its charts as PNG or PDF.
+
+Only typer and rich load with the CLI; plotly and jinja2 load when the command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from jirga.models import MODELS
+
+
+class ReportFormat(str, Enum):
+    html = "html"
+    png = "png"
+    pdf = "pdf"
+
+
+def report(
+    scenario: Annotated[
+        Optional[Path], typer.Argument(help="Scenario file (YAML, KTAB or decide CSV). Default: the embedded Afghan scenario.", show_default=False)
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="HTML file to write; for png/pdf, the folder of charts.", show_default="report.html or report-charts/")
+    ] = None,
+    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html: one self-contained page; png/pdf: one file per chart (needs kaleido).")] = ReportFormat.html,
+    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help=f"Model to run (repeatable). Default: all of {', '.join(MODELS)}.")] = None,
+    as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+) -> None:
+    """Write a report of a scenario: actors, issues, every model's forecast and trajectory, the evidence."""
+    from jirga.forecast import run_forecast  # plotly and jinja load only when a report is made
+    from jirga.report.build import render_report, report_data, report_figures, write_report
+    from jirga.report.export import export_charts
+    from jirga.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
+    console = Console()
+    if output_format is ReportFormat.html:
+        target = out or Path("report.html")
+        write_report(target, render_report(report_data(result)))
+        console.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, opens offline)")
+    else:
+        paths = export_charts(report_figures(result), out or Path("report-charts"), output_format.value)
+        console.print(f"wrote {len(paths)} {output_format.value.upper()} charts to {paths[0].parent}")

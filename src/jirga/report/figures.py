@@ -1,0 +1,268 @@
+"""Plotly figures of a scenario and its forecasts, shared by the HTML report and the web app.
+
+Every function returns a :class:`plotly.graph_objects.Figure`; the report embeds them as HTML
+and the web app sends them as JSON to ``Plotly.react``. Colours are fixed per model and per
+actor so that a model keeps its colour from chart to chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from jirga.forecast import ForecastResult
+from jirga.models import Problem
+from jirga.scenario.model import Issue, Scenario
+
+MODEL_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+ACTOR_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
+
+
+def model_colour(index: int) -> str:
+    return MODEL_COLOURS[index % len(MODEL_COLOURS)]
+
+
+def actor_colour(index: int) -> str:
+    return ACTOR_COLOURS[index % len(ACTOR_COLOURS)]
+
+
+def _layout(figure: go.Figure, height: int, **extra: object) -> go.Figure:
+    settings: dict[str, object] = {"margin": {"l": 10, "r": 20, "t": 40, "b": 10}, "font": FONT}
+    figure.update_layout(height=height, plot_bgcolor="white", paper_bgcolor="white", **{**settings, **extra})
+    return figure
+
+
+def capability_chart(scenario: Scenario) -> go.Figure:
+    """Actors ordered by capability (horizontal bars), with the uncertainty interval where given."""
+    actors = sorted(scenario.actors, key=lambda actor: actor.capability.value)
+    values = [actor.capability.value for actor in actors]
+    plus = [(actor.capability.interval.high - actor.capability.value) if actor.capability.interval else 0.0 for actor in actors]
+    minus = [(actor.capability.value - actor.capability.interval.low) if actor.capability.interval else 0.0 for actor in actors]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=[actor.name for actor in actors],
+            orientation="h",
+            marker_color="#4e79a7",
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "visible": any(plus) or any(minus), "color": "#555"},
+            text=[f"{value:g}" for value in values],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[actor.kind.value for actor in actors],
+            hovertemplate="%{y} (%{customdata}): capability %{x:g}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title_text="capability", gridcolor="#eee", rangemode="tozero")
+    return _layout(figure, 90 + 28 * len(actors), title={"text": "Actors by capability", "x": 0})
+
+
+def _padded(issue: Issue) -> list[float]:
+    """The issue's scale with 3% room each side, so markers at the ends are not cut in half."""
+    room = 0.03 * (issue.upper - issue.lower)
+    return [issue.lower - room, issue.upper + room]
+
+
+def scale_ticks(issue: Issue) -> dict[str, object]:
+    """Axis ticks at the issue's labelled anchors (value and words), or plain numbers without."""
+    if not issue.anchors:
+        return {}
+    return {
+        "tickmode": "array",
+        "tickvals": [anchor.value for anchor in issue.anchors],
+        "ticktext": [f"{anchor.value:g}<br>{_wrap(anchor.label)}" for anchor in issue.anchors],
+    }
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    """Break a label into lines of about ``width`` characters for a tick (Plotly does not wrap)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _interval_bars(intervals: Sequence[object], values: Sequence[float]) -> dict[str, object]:
+    """Plotly error bars drawing each uncertainty interval (None: no bar) around its value."""
+    plus = [interval.high - value if interval is not None else 0.0 for interval, value in zip(intervals, values)]  # type: ignore[attr-defined]
+    minus = [value - interval.low if interval is not None else 0.0 for interval, value in zip(intervals, values)]  # type: ignore[attr-defined]
+    return {"type": "data", "array": plus, "arrayminus": minus, "visible": any(plus) or any(minus), "color": "#555", "thickness": 1.5}
+
+
+def issue_chart(result: ForecastResult, issue: Issue, problem: Problem | None = None) -> go.Figure:
+    """Each participant's position on the issue's scale, marker area ∝ capability x salience,
+    with every model's forecast as a labelled vertical line."""
+    problem = problem or Problem.from_scenario(result.scenario, result.as_of)
+    column = problem.issues.index(issue.id)
+    rows = [row for row in np.flatnonzero(problem.present[:, column])]
+    rows.sort(key=lambda row: problem.position[row, column])
+    names = {actor.id: actor.name for actor in result.scenario.actors}
+    weight = problem.weight[:, column]
+    largest = max(float(weight[rows].max()) if rows else 0.0, 1e-12)
+    sizes = [8 + 34 * float(np.sqrt(weight[row] / largest)) for row in rows]
+    intervals = {
+        stance.actor: stance.position.interval
+        for stance in result.scenario.current_stances(result.as_of)
+        if stance.issue == issue.id and stance.position.interval is not None
+    }
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[problem.position[row, column] for row in rows],
+            y=[names[problem.actors[row]] for row in rows],
+            mode="markers",
+            name="actors",
+            cliponaxis=False,
+            error_x=_interval_bars([intervals.get(problem.actors[row]) for row in rows], [problem.position[row, column] for row in rows]),
+            marker={"size": sizes, "color": [actor_colour(row) for row in rows], "opacity": 0.85, "line": {"width": 1, "color": "#333"}},
+            customdata=[
+                [problem.capability[row, column], problem.salience[row, column], issue.label(problem.position[row, column])]
+                for row in rows
+            ],
+            hovertemplate="%{y}: position %{x:.1f} (%{customdata[2]})<br>capability %{customdata[0]:g}, "
+            "salience %{customdata[1]:.2f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    for index, run in enumerate(result.runs):
+        value = run.forecast(issue.id)
+        figure.add_vline(x=value, line={"color": model_colour(index), "width": 2, "dash": "dash"})
+        figure.add_trace(
+            go.Scatter(
+                x=[value],
+                y=[None],
+                mode="lines",
+                line={"color": model_colour(index), "dash": "dash"},
+                name=f"{run.title}: {value:.1f} ({issue.label(value) or 'no label'})",
+            )
+        )
+    figure.update_xaxes(range=_padded(issue), title_text=None, gridcolor="#eee", zeroline=False, **scale_ticks(issue))
+    figure.update_yaxes(gridcolor="#f3f3f3")
+    return _layout(
+        figure,
+        170 + 34 * len(rows) + 22 * len(result.runs),
+        title={"text": "Positions (marker area ∝ capability × salience) and forecasts", "x": 0, "font": {"size": 14}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
+        margin={"l": 10, "r": 20, "t": 40, "b": 10 + 22 * len(result.runs)},
+    )
+
+
+def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
+    """Round-by-round positions of the participants under every model that moves them
+    (one panel per model); None when every model is static on this issue."""
+    moving = [(index, run) for index, run in enumerate(result.runs) if run.rounds(issue.id) > 0]
+    if not moving:
+        return None
+    names = {actor.id: actor.name for actor in result.scenario.actors}
+    order = {actor.id: row for row, actor in enumerate(result.scenario.actors)}
+    figure = make_subplots(rows=1, cols=len(moving), shared_yaxes=True, subplot_titles=[run.title for _, run in moving])
+    for panel, (index, run) in enumerate(moving, start=1):
+        positions = run.issue_positions(issue.id)
+        rounds = list(range(positions.shape[0]))
+        for column, actor in enumerate(run.issue_actors(issue.id)):
+            figure.add_trace(
+                go.Scatter(
+                    x=rounds,
+                    y=positions[:, column],
+                    mode="lines+markers" if len(rounds) < 25 else "lines",
+                    name=names.get(actor, actor),
+                    legendgroup=actor,
+                    showlegend=panel == 1,
+                    line={"color": actor_colour(order.get(actor, 0)), "width": 1.6},
+                    marker={"size": 4},
+                    hovertemplate=f"{names.get(actor, actor)}, round %{{x}}: %{{y:.1f}}<extra>{run.title}</extra>",
+                ),
+                row=1,
+                col=panel,
+            )
+        value = run.forecast(issue.id)
+        figure.add_trace(
+            go.Scatter(
+                x=[rounds[0], rounds[-1]],
+                y=[value, value],
+                mode="lines",
+                line={"color": model_colour(index), "dash": "dash", "width": 2},
+                name=f"forecast {value:.1f}",
+                showlegend=False,
+                hovertemplate=f"{run.title} forecast {value:.1f}<extra></extra>",
+            ),
+            row=1,
+            col=panel,
+        )
+        figure.update_xaxes(title_text="round", gridcolor="#eee", row=1, col=panel)
+    figure.update_yaxes(range=[issue.lower, issue.upper], gridcolor="#eee", **scale_ticks(issue), row=1, col=1)
+    return _layout(figure, 380, title={"text": "Round by round", "x": 0, "font": {"size": 14}})
+
+
+def distribution_chart(issue: Issue, samples: dict[str, np.ndarray], titles: Sequence[str] | None = None) -> go.Figure:
+    """Monte Carlo distribution of each model's forecast on one issue: one violin per model."""
+    figure = go.Figure()
+    for index, (name, values) in enumerate(samples.items()):
+        label = titles[index] if titles else name
+        figure.add_trace(
+            go.Violin(
+                x=np.asarray(values, dtype=float),
+                name=label,
+                orientation="h",
+                line_color=model_colour(index),
+                box_visible=True,
+                meanline_visible=True,
+                points=False,
+                spanmode="hard",
+            )
+        )
+    figure.update_xaxes(range=_padded(issue), gridcolor="#eee", **scale_ticks(issue))
+    return _layout(figure, 120 + 60 * len(samples), title={"text": f"{issue.name}: forecast distribution", "x": 0}, showlegend=False)
+
+
+def tornado_chart(title: str, labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float) -> go.Figure:
+    """Sensitivity tornado: for each input (largest swing on top), the forecast at its low and
+    high setting drawn as bars from the base forecast."""
+    swing = np.abs(np.asarray(high, dtype=float) - np.asarray(low, dtype=float))
+    order = np.argsort(swing, kind="stable")
+    labels = [labels[index] for index in order]
+    figure = go.Figure()
+    for name, values, colour in (("low setting", low, "#4e79a7"), ("high setting", high, "#e15759")):
+        ordered = np.asarray(values, dtype=float)[order]
+        figure.add_trace(
+            go.Bar(
+                y=labels,
+                x=ordered - base,
+                base=base,
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                hovertemplate="%{y}: %{customdata:.1f}<extra>" + name + "</extra>",
+                customdata=ordered,
+            )
+        )
+    figure.add_vline(x=base, line={"color": "#333", "width": 1})
+    figure.update_xaxes(title_text="forecast", gridcolor="#eee")
+    return _layout(figure, 120 + 26 * len(labels), title={"text": title, "x": 0}, barmode="overlay", legend={"orientation": "h", "y": -0.15})
+
+
+def timeline_chart(events: Sequence[tuple[dt.date, str, str]]) -> go.Figure:
+    """Dated events ``(date, lane, text)`` as points on one lane per actor or source."""
+    lanes = sorted({lane for _, lane, _ in events})
+    figure = go.Figure(
+        go.Scatter(
+            x=[date for date, _, _ in events],
+            y=[lane for _, lane, _ in events],
+            mode="markers",
+            marker={"size": 11, "color": [actor_colour(lanes.index(lane)) for _, lane, _ in events], "line": {"width": 1, "color": "#333"}},
+            text=[text for _, _, text in events],
+            hovertemplate="%{x|%d %b %Y}: %{text}<extra>%{y}</extra>",
+        )
+    )
+    first, last = min(date for date, _, _ in events), max(date for date, _, _ in events)
+    room = max(dt.timedelta(days=15), (last - first) / 20)
+    figure.update_xaxes(gridcolor="#eee", type="date", range=[first - room, last + room], tickformat="%b %Y")
+    figure.update_yaxes(categoryorder="array", categoryarray=lanes)
+    return _layout(figure, 100 + 30 * len(lanes), margin={"l": 10, "r": 20, "t": 10, "b": 10})

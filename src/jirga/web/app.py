@@ -1,0 +1,349 @@
+"""The web app: browse a scenario, move a number, watch every model's forecast change, save.
+
+:func:`create_app` builds a FastAPI application over one *data directory*: the folder of the
+scenario file, where uploads also go. The app reads the scenario from disk on every request,
+so a page always starts from what is saved; a save checks the version the page started from
+(a SHA-256 of the file) and refuses with HTTP 409 if the file changed meanwhile, so two tabs
+never overwrite each other's work. No route serves a file outside the data directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jirga import __version__
+from jirga.errors import JirgaError
+from jirga.files import atomic_write_text
+from jirga.forecast import ForecastResult, run_forecast
+from jirga.models import MODELS, Problem
+from jirga.report import figures
+from jirga.report.build import grounded_numbers
+from jirga.scenario import FORMATS, default_scenario_path
+from jirga.scenario.formats import format_for
+from jirga.scenario.model import Scenario
+from jirga.scenario.native import field_name
+from jirga.web.edits import Edit, apply_edits
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY = 1 << 20
+"""Largest request body outside uploads: 1 MiB of JSON edits is far more than a person makes."""
+MAX_UPLOAD = 5 << 20
+"""Largest article upload: 5 MiB, many times a long news article as HTML."""
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md")
+UPLOADS = "articles"
+
+
+class EditsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    edits: list[Edit] = Field(default_factory=list, max_length=10_000)
+
+
+class SaveRequest(EditsRequest):
+    version: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+
+
+@dataclass
+class Workspace:
+    """The scenario file the app edits, the data directory it may serve from, and run settings."""
+
+    scenario_path: Path
+    data_dir: Path
+    read_only: bool
+    seed: int = 0
+    store: Path | None = None
+    save_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def read(self) -> tuple[Scenario, str]:
+        """The saved scenario and its version (the SHA-256 of the file's bytes)."""
+        try:
+            content = self.scenario_path.read_bytes()
+        except OSError as error:
+            raise JirgaError(error.strerror or "cannot read", file=self.scenario_path) from None
+        scenario = format_for(self.scenario_path).read(self.scenario_path)
+        return scenario, hashlib.sha256(content).hexdigest()
+
+    def forecast(self, scenario: Scenario) -> ForecastResult:
+        return run_forecast(scenario, models=list(MODELS), seed=self.seed)
+
+    def inside(self, relative: str) -> Path:
+        """The file ``relative`` names inside the data directory; 404 for anything outside it
+        (``..``, absolute paths, symbolic links that lead out) or that is not a file."""
+        root = self.data_dir.resolve()
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            raise HTTPException(404, f"no file {relative!r} in the data directory")
+        return candidate
+
+
+def forecast_payload(result: ForecastResult) -> dict[str, Any]:
+    """Every model's forecast on every issue (value, its text as the CLI prints it, its words)
+    and the figures of every issue as Plotly JSON."""
+    problem = Problem.from_scenario(result.scenario, result.as_of)
+    forecasts = []
+    charts: dict[str, Any] = {}
+    for issue in result.issues:
+        for run in result.runs:
+            value = run.forecast(issue.id)
+            forecasts.append(
+                {"issue": issue.id, "model": run.name, "value": value, "text": f"{value:.1f}", "label": issue.label(value), "rounds": run.rounds(issue.id)}
+            )
+        rounds = figures.trajectory_chart(result, issue)
+        charts[issue.id] = {
+            "positions": json.loads(figures.issue_chart(result, issue, problem).to_json()),
+            "rounds": json.loads(rounds.to_json()) if rounds is not None else None,
+        }
+    return {"forecasts": forecasts, "figures": charts}
+
+
+def scenario_payload(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as the page needs it: actors, issues with their scales, current stances."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "as_of": scenario.as_of.isoformat() if scenario.as_of else None,
+        "actors": [
+            {"id": actor.id, "name": actor.name, "kind": actor.kind.value, "capability": actor.capability.value} for actor in scenario.actors
+        ],
+        "issues": [
+            {
+                "id": issue.id,
+                "name": issue.name,
+                "description": issue.description,
+                "lower": issue.lower,
+                "upper": issue.upper,
+                "anchors": [{"value": anchor.value, "label": anchor.label} for anchor in issue.anchors],
+            }
+            for issue in scenario.issues
+        ],
+        "stances": [
+            {
+                "actor": stance.actor,
+                "issue": stance.issue,
+                "position": stance.position.value,
+                "salience": stance.salience.value,
+                "capability": stance.capability.value if stance.capability is not None else None,
+                "date": stance.date.isoformat() if stance.date else None,
+            }
+            for stance in scenario.current_stances()
+        ],
+    }
+
+
+def evidence_rows(scenario: Scenario, query: str = "", actor: str = "", issue: str = "") -> list[dict[str, Any]]:
+    """The quotes behind the scenario's numbers, filtered by actor and issue id and by a
+    case-insensitive search of subject, quote, rationale and document."""
+    actor_names = {item.id: item.name for item in scenario.actors}
+    issue_names = {item.id: item.name for item in scenario.issues}
+    wanted_actor = actor_names.get(actor, "")
+    wanted_issue = issue_names.get(issue, "")
+    needle = query.casefold().strip()
+    rows = []
+    for number in grounded_numbers(scenario):
+        if actor and not number.subject.startswith(wanted_actor):
+            continue
+        if issue and f" on {wanted_issue}" not in number.subject:
+            continue
+        for quote in number.quotes:
+            text = " ".join((number.subject, number.quantity, quote.quote, quote.rationale, quote.document, quote.title)).casefold()
+            if needle and needle not in text:
+                continue
+            rows.append(
+                {
+                    "subject": number.subject,
+                    "quantity": number.quantity,
+                    "value": number.value,
+                    "quote": quote.quote,
+                    "rationale": quote.rationale,
+                    "document": quote.document,
+                    "title": quote.title,
+                    "date": quote.date.isoformat() if quote.date else None,
+                    "link": quote.link,
+                    "judgement": quote.judgement,
+                }
+            )
+    return rows
+
+
+class BodyLimit:
+    """ASGI middleware: HTTP 413 for a request body over its path's limit, whether the client
+    announces the length or streams it."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, int], default: int) -> None:
+        self.app = app
+        self.limits = limits
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.default)
+        message = f"request body over the limit of {limit // (1 << 20)} MiB"
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            incoming = await receive()
+            received += len(incoming.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, message)
+            return incoming
+
+        await self.app(scope, limited, send)
+
+
+def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | None = None, seed: int = 0, store: str | Path | None = None) -> FastAPI:
+    """The app editing ``scenario`` (read-only: the embedded default when None).
+
+    ``data_dir`` (default: the scenario's folder) is the only folder files are served from and
+    uploads are written to; ``seed`` seeds every model's generator as ``jirga forecast --seed``.
+    """
+    read_only = scenario is None
+    path = Path(scenario) if scenario is not None else default_scenario_path()
+    path = path.resolve()
+    if not path.is_file():
+        raise JirgaError("no such file", file=path)
+    workspace = Workspace(
+        scenario_path=path,
+        data_dir=Path(data_dir).resolve() if data_dir is not None else path.parent,
+        read_only=read_only,
+        seed=seed,
+        store=Path(store) if store is not None else None,
+    )
+    if not read_only and not path.is_relative_to(workspace.data_dir):
+        raise JirgaError("the scenario must lie inside the data directory", file=path, field="--data")
+    workspace.read()  # fail now, with the file's own error, rather than on the first request
+    templates = Environment(loader=PackageLoader("jirga.web", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    app = FastAPI(title="jirga", version=__version__, docs_url=None, redoc_url=None)
+    app.state.workspace = workspace
+    app.add_middleware(BodyLimit, limits={"/api/upload": MAX_UPLOAD + (64 << 10)}, default=MAX_BODY)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(JirgaError)
+    async def _bad_input(request: Request, error: JirgaError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_form(request: Request, error: RequestValidationError) -> JSONResponse:
+        problem = error.errors()[0]
+        where = field_name([part for part in problem["loc"] if part not in ("body", "query")])
+        message = problem["msg"].removeprefix("Value error, ")
+        return JSONResponse({"detail": f"{where}: {message}" if where else message}, status_code=422)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> str:
+        scenario, _ = workspace.read()
+        return templates.get_template("index.html.j2").render(scenario=scenario, version=__version__, read_only=workspace.read_only)
+
+    @app.get("/assets/plotly.min.js")
+    def plotly_js() -> Response:
+        return Response(get_plotlyjs(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/api/state")
+    def state() -> dict[str, Any]:
+        """The saved scenario, its version, the models, the download formats, and its forecast."""
+        scenario, version = workspace.read()
+        return {
+            "scenario": scenario_payload(scenario),
+            "version": version,
+            "file": workspace.scenario_path.name,
+            "read_only": workspace.read_only,
+            "models": [{"name": name, "title": model.title} for name, model in MODELS.items()],
+            "formats": [{"name": item.name, "description": item.description} for item in FORMATS.values()],
+            **forecast_payload(workspace.forecast(scenario)),
+        }
+
+    @app.post("/api/forecast")
+    def forecast(request: EditsRequest) -> dict[str, Any]:
+        """Every model's forecast of the saved scenario with the page's edits applied."""
+        scenario, _ = workspace.read()
+        return forecast_payload(workspace.forecast(apply_edits(scenario, request.edits)))
+
+    @app.post("/api/save")
+    def save(request: SaveRequest) -> dict[str, Any]:
+        """Apply the edits to the saved scenario and write it atomically, if nobody saved since."""
+        if workspace.read_only:
+            raise HTTPException(403, "the embedded scenario is read-only: start `jirga serve FILE.yaml` on a copy to save edits")
+        with workspace.save_lock:
+            scenario, version = workspace.read()
+            if version != request.version:
+                raise HTTPException(
+                    409,
+                    f"{workspace.scenario_path.name} changed since this page loaded it (saved from another tab or program); "
+                    "nothing was written; load that version to re-apply your edits to it",
+                )
+            edited = apply_edits(scenario, request.edits)
+            text = format_for(workspace.scenario_path).dump(edited)
+            atomic_write_text(workspace.scenario_path, text)
+        return {"version": hashlib.sha256(text.encode("utf-8")).hexdigest(), "saved": len(request.edits)}
+
+    @app.get("/api/download/{format_name}")
+    def download(format_name: str) -> Response:
+        """The saved scenario in one of the registered formats, as a file to save."""
+        if format_name not in FORMATS:
+            raise HTTPException(404, f"unknown format {format_name!r} (known: {', '.join(FORMATS)})")
+        scenario, _ = workspace.read()
+        chosen = FORMATS[format_name]
+        name = f"{workspace.scenario_path.stem}{chosen.suffixes[0]}"
+        media = "text/csv" if chosen.suffixes[0] == ".csv" else "application/yaml"
+        return Response(chosen.dump(scenario), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.get("/api/evidence")
+    def evidence(q: str = "", actor: str = "", issue: str = "") -> dict[str, Any]:
+        scenario, _ = workspace.read()
+        return {"rows": evidence_rows(scenario, q, actor, issue)}
+
+    @app.post("/api/upload")
+    async def upload(file: UploadFile = File(...)) -> dict[str, Any]:
+        """Keep an article (plain text, HTML or Markdown, UTF-8, at most 5 MiB) in the data directory."""
+        if workspace.read_only:
+            raise HTTPException(403, "the embedded scenario is read-only: start `jirga serve FILE.yaml` to upload articles beside it")
+        name = Path(file.filename or "").name
+        stem, suffix = Path(name).stem, Path(name).suffix.lower()
+        if suffix not in ARTICLE_SUFFIXES:
+            raise HTTPException(415, f"an article is a {', '.join(ARTICLE_SUFFIXES)} file, got {name or 'no file name'!r}")
+        content = await file.read(MAX_UPLOAD + 1)
+        if len(content) > MAX_UPLOAD:
+            raise HTTPException(413, f"{name} is over the limit of {MAX_UPLOAD >> 20} MiB")
+        if not content.strip():
+            raise HTTPException(422, f"{name} is empty")
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise HTTPException(415, f"{name} is not UTF-8 text (byte {error.start})") from None
+        if "\x00" in text:
+            raise HTTPException(415, f"{name} is binary, not text")
+        safe_stem = re.sub(r"[^A-Za-z0-9_.\-]+", "-", stem).strip("-.") or "article"
+        target = workspace.data_dir / UPLOADS / f"{safe_stem}{suffix}"
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = workspace.data_dir / UPLOADS / f"{safe_stem}-{counter}{suffix}"
+        atomic_write_text(target, text)
+        return {"document": target.stem, "path": target.relative_to(workspace.data_dir).as_posix(), "bytes": len(content)}
+
+    @app.get("/files/{relative:path}")
+    def files(relative: str) -> FileResponse:
+        """A file of the data directory (an uploaded article, the scenario itself)."""
+        return FileResponse(workspace.inside(relative))
+
+    return app
