@@ -10,10 +10,12 @@ from typing import Any
 from jirga.errors import JirgaError
 from jirga.models.base import Model, Problem, Trajectory, parameters
 from jirga.models.baseline import Compromise, WeightedMedian
+from jirga.models.eum import ExpectedUtility
 
 MODELS: dict[str, type] = {
     Compromise.name: Compromise,
     WeightedMedian.name: WeightedMedian,
+    ExpectedUtility.name: ExpectedUtility,
 }
 
 
