@@ -1,0 +1,166 @@
+"""Canonical actors and their aliases, and the mentions of actors in a parsed document.
+
+The gazetteer maps names, capitals and officials' titles to the actor ids of a scenario.
+It ships for the embedded Afghan scenario (``data/afghanistan.yaml``) and a user extends it
+with a YAML file of the same shape. :func:`find_mentions` combines spaCy's named entities
+with the gazetteer: an entity takes the actor of the longest alias inside it; aliases found
+outside any entity ("the army chief") are mentions too; entities no alias explains are kept
+with no actor, so that ``jirga actors`` can list them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from bisect import bisect_right
+from importlib import resources
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from jirga.errors import JirgaError
+
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+LOCATIVE_PREPOSITIONS = frozenset({"in", "at", "from", "into", "across", "inside", "within", "throughout", "near", "around"})
+EXCLUDED = "-"
+"""The actor id of names that are known to be no actor ("Pakistan Today")."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of text that names an actor (or an entity that no alias resolves)."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    """The entity label (PERSON, ORG, GPE, NORP) or ALIAS for a gazetteer match outside any entity."""
+    actor: str | None
+    sentence: int
+    place: bool = False
+    """True when a country or city alias stands after a locative preposition: a place, not the actor."""
+    root: int = -1
+    """Token index of the mention's last word, for walking the parse."""
+
+
+@dataclass
+class Gazetteer:
+    """Actor ids with display names and aliases; names that are no actor; aliases that are places."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    places: set[str] = field(default_factory=set)
+    exclude: list[str] = field(default_factory=list)
+
+    @classmethod
+    def default(cls) -> Gazetteer:
+        """The gazetteer of the embedded Afghan scenario."""
+        return cls.from_yaml(Path(str(resources.files("jirga.evidence") / "data" / "afghanistan.yaml")))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, base: Gazetteer | None = None) -> Gazetteer:
+        """Read a gazetteer file; with ``base``, add its aliases to a copy of ``base``."""
+        path = Path(path)
+        try:
+            data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise JirgaError("no such file", file=path, field="--gazetteer") from None
+        except MarkedYAMLError as error:
+            mark = error.problem_mark
+            raise JirgaError(f"not valid YAML: {error.problem}", file=path, line=mark.line + 1 if mark else None) from None
+        if not isinstance(data, dict) or not isinstance(data.get("actors", {}), dict):
+            raise JirgaError("a gazetteer is a mapping with 'actors' (id -> name, aliases) and 'exclude'", file=path, field="actors")
+        gazetteer = Gazetteer() if base is None else Gazetteer(
+            dict(base.names), {key: list(value) for key, value in base.aliases.items()}, set(base.places), list(base.exclude)
+        )
+        for actor_id, entry in (data.get("actors") or {}).items():
+            entry = entry or {}
+            if not isinstance(entry, dict) or not isinstance(entry.get("aliases", []), list):
+                raise JirgaError("an actor is a mapping with 'name', 'aliases' (a list) and 'places'", file=path, field=f"actors.{actor_id}")
+            gazetteer.names[str(actor_id)] = str(entry.get("name", gazetteer.names.get(str(actor_id), actor_id)))
+            known = gazetteer.aliases.setdefault(str(actor_id), [])
+            known.extend(str(alias) for alias in entry.get("aliases", []) if str(alias) not in known)
+            gazetteer.places.update(str(place).lower() for place in entry.get("places", []))
+        gazetteer.exclude.extend(str(name) for name in data.get("exclude", []) or [])
+        return gazetteer
+
+    def with_scenario_actors(self, actors: list[tuple[str, str, tuple[str, ...]]]) -> Gazetteer:
+        """A copy that also knows each scenario actor's id, name and aliases."""
+        copy = Gazetteer(dict(self.names), {key: list(value) for key, value in self.aliases.items()}, set(self.places), list(self.exclude))
+        for actor_id, name, aliases in actors:
+            copy.names.setdefault(actor_id, name)
+            known = copy.aliases.setdefault(actor_id, [])
+            known.extend(alias for alias in (name, *aliases) if alias not in known)
+        return copy
+
+    def matchers(self, nlp: Language) -> tuple[PhraseMatcher, PhraseMatcher]:
+        """Two phrase matchers: aliases in capitals match case-sensitively, the rest in any case."""
+        exact, anycase = PhraseMatcher(nlp.vocab, attr="ORTH"), PhraseMatcher(nlp.vocab, attr="LOWER")
+        entries = [(actor, alias) for actor, aliases in self.aliases.items() for alias in aliases]
+        entries += [(EXCLUDED, name) for name in self.exclude]
+        for actor, alias in entries:
+            variants = {alias, alias.replace("'", "’"), alias.replace("’", "'")}
+            (exact if alias.isupper() else anycase).add(actor, [nlp.make_doc(variant) for variant in variants])
+        return exact, anycase
+
+
+class MentionFinder:
+    """Finds actor mentions in parsed documents with one gazetteer (built once, used per document)."""
+
+    def __init__(self, gazetteer: Gazetteer, nlp: Language) -> None:
+        self.gazetteer = gazetteer
+        self._exact, self._anycase = gazetteer.matchers(nlp)
+
+    def __call__(self, doc: Doc) -> list[Mention]:
+        aliases = filter_spans(
+            [Span(doc, start, end, label=key) for matcher in (self._exact, self._anycase) for key, start, end in matcher(doc)]
+        )
+        alias_at = {token: span for span in aliases for token in range(span.start, span.end)}
+        used: set[int] = set()
+        mentions: list[Mention] = []
+        for entity in doc.ents:
+            if entity.label_ not in ENTITY_LABELS:
+                continue
+            inside = {id(alias_at[token]): alias_at[token] for token in range(entity.start, entity.end) if token in alias_at}
+            best = max(inside.values(), key=len, default=None)
+            used.update(id(span) for span in inside.values())
+            start = min([entity.start] + [span.start for span in inside.values()])
+            end = max([entity.end] + [span.end for span in inside.values()])
+            mentions.append(self._mention(doc[start:end], entity.label_, best.label_ if best is not None else None, best))
+        for span in aliases:
+            if id(span) not in used:
+                mentions.append(self._mention(span, "ALIAS", span.label_, span))
+        return sorted(mentions, key=lambda mention: mention.start)
+
+    def _mention(self, span: Span, label: str, actor: str | None, alias: Span | None) -> Mention:
+        span = _trim(span)
+        place = False
+        if actor is not None and actor != EXCLUDED and alias is not None and alias.text.lower() in self.gazetteer.places:
+            head = span.root.head
+            place = span.root.dep_ == "pobj" and head.lower_ in LOCATIVE_PREPOSITIONS
+        sentence = sentence_index(span.doc, span.start)
+        resolved = None if actor == EXCLUDED or place else actor
+        label = "EXCLUDED" if actor == EXCLUDED else label
+        return Mention(span.start_char, span.end_char, span.text, label, resolved, sentence, place, span.end - 1)
+
+
+def _trim(span: Span) -> Span:
+    """Without a leading 'the' or a trailing possessive "'s"."""
+    start, end = span.start, span.end
+    while end - start > 1 and (span.doc[end - 1].tag_ == "POS" or span.doc[end - 1].text in ("’s", "'s", "’", "'")):
+        end -= 1
+    while end - start > 1 and span.doc[start].lower_ == "the":
+        start += 1
+    return span.doc[start:end]
+
+
+def sentence_index(doc: Doc, token: int) -> int:
+    """The index of the sentence that holds token ``token`` (sentence starts cached on the doc)."""
+    starts = doc.user_data.get("jirga_sentence_starts")
+    if starts is None:
+        starts = doc.user_data["jirga_sentence_starts"] = [sentence.start for sentence in doc.sents]
+    return bisect_right(starts, token) - 1

@@ -1,0 +1,130 @@
+"""Stances: sentences in which an actor states a position, and their link to a scenario's issues.
+
+At ingest a stance is a verb of support or opposition ("supports", "rejected", "wants",
+"insists on") whose subject is a canonical actor; an "it"/"they" subject inside reported
+speech ("Pakistan says it supports ...") takes the reporting verb's actor. Linking to a
+scenario's issues happens when the evidence is read, so one store serves any scenario: a
+stance belongs to the issue whose keywords (issue name, description and anchor labels,
+lemmatised, plus the gazetteer's extra keywords) it shares most; its suggested position is
+the anchor whose label it shares most words with, mirrored across the scale when the
+actor opposes it. The sentence-embedding model the issue mentions needs PyTorch through
+sentence-transformers, so linking is by keywords alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from jirga.evidence.gazetteer import Mention, sentence_index
+from jirga.scenario.model import Issue
+
+SUPPORTING = frozenset({
+    "support", "back", "favour", "favor", "prefer", "want", "insist", "seek", "demand", "propose", "pledge", "commit",
+    "accept", "endorse", "welcome", "urge", "advocate", "push", "favour", "call",
+})
+OPPOSING = frozenset({"oppose", "reject", "refuse", "resist", "object", "deny", "veto", "condemn", "dismiss", "boycott"})
+STOPWORDS = frozenset(
+    "a an the and or of to in on for with by at from as is are be been was were it its this that these those their "
+    "his her they them we our not no any all some more most less than which who whom whose what when where how "
+    "into over under between about against after before during without within".split()
+)
+TOKEN = re.compile(r"[a-z][a-z\-]+")
+
+
+@dataclass(frozen=True)
+class StanceSentence:
+    start: int
+    end: int
+    """Character span of the sentence."""
+    actor: str
+    verb: str
+    polarity: int
+    """+1 when the actor supports what follows the verb, -1 when it opposes it."""
+    object_text: str
+    sentence: int
+
+
+def find_stances(doc: Doc, mentions: list[Mention]) -> list[StanceSentence]:
+    """Stance sentences of ``doc`` in text order."""
+    found: list[StanceSentence] = []
+    for token in doc:
+        lemma = token.lemma_.lower()
+        if token.pos_ != "VERB" or (lemma not in SUPPORTING and lemma not in OPPOSING):
+            continue
+        actor = _subject_actor(token, mentions)
+        if actor is None:
+            continue
+        polarity = 1 if lemma in SUPPORTING else -1
+        if any(child.dep_ == "neg" for child in token.children):
+            polarity = -polarity
+        after = [child for child in token.children if child.i > token.i and child.dep_ not in ("punct", "cc", "conj")]
+        if not after:
+            continue
+        obj = token.doc[after[0].left_edge.i : max(child.right_edge.i for child in after) + 1]
+        sentence = token.sent
+        found.append(StanceSentence(sentence.start_char, sentence.end_char, actor, lemma, polarity, obj.text, sentence_index(doc, token.i)))
+    return found
+
+
+def _subject_actor(verb: Token, mentions: list[Mention]) -> str | None:
+    subject = next((child for child in verb.children if child.dep_ == "nsubj"), None)
+    head = verb
+    while subject is None and head.dep_ in ("conj", "xcomp") and head.head is not head:
+        head = head.head
+        subject = next((child for child in head.children if child.dep_ == "nsubj"), None)
+    if subject is None:
+        return None
+    if subject.pos_ == "PRON" and head.dep_ == "ccomp":
+        return _subject_actor(head.head, mentions)
+    start, end = subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge)
+    return next((mention.actor for mention in mentions if mention.actor and start <= mention.start and mention.end <= end), None)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of ``text`` without stop words, crudely singularised ("talks" -> "talk")."""
+    words = {word.strip("-") for word in TOKEN.findall(text.lower())} - STOPWORDS
+    return {word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word for word in words}
+
+
+@dataclass(frozen=True)
+class IssueLink:
+    issue: str
+    score: int
+    """How many of the issue's distinctive keywords the sentence contains."""
+    matched: tuple[str, ...]
+    position: float | None
+    """Suggested position on the issue's scale, None when no anchor label matches."""
+
+
+def issue_keywords(issues: Iterable[Issue], extra: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
+    """Each issue's distinctive keywords: words of its name, description, anchors and ``extra``, minus words all issues share."""
+    keywords = {
+        issue.id: content_words(" ".join([issue.id.replace("_", " "), issue.name, issue.description, *(anchor.label for anchor in issue.anchors)]))
+        | content_words(" ".join((extra or {}).get(issue.id, [])))
+        for issue in issues
+    }
+    if len(keywords) > 1:
+        shared = set.intersection(*keywords.values())
+        keywords = {issue: words - shared for issue, words in keywords.items()}
+    return keywords
+
+
+def link_stance(sentence: str, object_text: str, polarity: int, issues: list[Issue], keywords: dict[str, set[str]]) -> IssueLink | None:
+    """The issue a stance sentence is about (most shared keywords, at least one) and its suggested position."""
+    words = content_words(sentence)
+    scored = sorted(((len(words & keywords[issue.id]), index) for index, issue in enumerate(issues)), reverse=True)
+    if not scored or scored[0][0] == 0:
+        return None
+    issue = issues[scored[0][1]]
+    matched = tuple(sorted(words & keywords[issue.id]))
+    object_words = content_words(object_text)
+    overlaps = [(len(object_words & content_words(anchor.label)), anchor.value) for anchor in issue.anchors]
+    best = max(overlaps, default=(0, None))
+    position = None
+    if best[0] > 0 and best[1] is not None:
+        position = best[1] if polarity > 0 else issue.lower + issue.upper - best[1]
+    return IssueLink(issue.id, scored[0][0], matched, position)
