@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
-from jirga.scenario import decide_csv, native
+from jirga.scenario import decide_csv, native, table_csv
 from jirga.scenario.model import Scenario
 
 
@@ -36,6 +36,14 @@ FORMATS: dict[str, Format] = {
         decide_csv.read_decide,
         decide_csv.dump_decide,
         decide_csv.sniff,
+    ),
+    "table": Format(
+        "table",
+        "a CSV table with the columns actor,capability,position,salience[,issue,lower,upper]",
+        (".csv",),
+        table_csv.read_table_csv,
+        table_csv.dump_table_csv,
+        table_csv.sniff_table_csv,
     ),
 }
 
