@@ -289,6 +289,12 @@ app.command("report")(_report)
 app.command("serve")(_serve)
 
 
+# --- uncertainty, sensitivity and what-if (issue 4): jirga montecarlo / sensitivity / whatif ---
+from jirga.analysis.commands import register as _register_analysis  # noqa: E402
+
+_register_analysis(app)
+
+
 def main() -> None:
     """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
     try:
