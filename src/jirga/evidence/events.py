@@ -39,17 +39,18 @@ LEXICON: dict[str, str] = {
     **dict.fromkeys(["accuse", "blame", "criticize", "criticise", "condemn", "denounce", "charge"], "ACCUSE"),
     **dict.fromkeys(["reject", "refuse", "deny", "oppose", "object", "veto", "dismiss", "boycott", "decline", "resist"], "REJECT"),
     **dict.fromkeys(["threaten", "ultimatum"], "THREATEN"),
-    **dict.fromkeys(["protest", "demonstrate", "recall"], "PROTEST"),
-    **dict.fromkeys(["sanction", "suspend", "freeze", "expel", "ban", "embargo"], "SANCTION"),
+    **dict.fromkeys(["protest", "demonstrate"], "PROTEST"),
+    **dict.fromkeys(["sanction", "suspend", "freeze", "expel", "ban", "embargo", "recall"], "SANCTION"),
     **dict.fromkeys(["mobilize", "mobilise", "deploy"], "MOBILIZE"),
     **dict.fromkeys(["arrest", "raid", "detain", "pressure", "coerce", "bully"], "COERCE"),
     **dict.fromkeys(["attack", "kill", "bomb", "seize", "capture", "strike", "shell", "invade", "topple", "fight", "assault"], "ASSAULT"),
 }
 PHRASAL: dict[tuple[str, str], str] = {
     ("cut", "off"): "SANCTION", ("call", "on"): "REQUEST", ("call", "upon"): "REQUEST", ("call", "for"): "REQUEST",
-    ("pull", "out"): "RETREAT", ("take", "into"): "CONSULT", ("sit", "down"): "CONSULT",
+    ("pull", "out"): "RETREAT", ("call", "back"): "SANCTION", ("take", "into"): "CONSULT", ("sit", "down"): "CONSULT",
 }
-"""Verb + particle or preposition whose meaning differs from the verb's alone."""
+"""Verb + particle or preposition whose meaning differs from the verb's alone. Recalling an
+ambassador ("called back its ambassador") is PLOVER's SANCTION (reducing diplomatic relations)."""
 MEETING_NOUNS = frozenset({"meeting", "talk", "talks", "dialogue", "negotiation", "negotiations", "summit", "round"})
 """'hold' with one of these as its object is a CONSULT ("held a meeting")."""
 NEGATED_TO_REJECT = frozenset({"AGREE", "CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE"})
@@ -79,7 +80,7 @@ def category_of(verb: Token) -> str | None:
     lemma = verb.lemma_.lower()
     category = None
     for child in verb.children:
-        if child.dep_ in ("prt", "prep") and (lemma, child.lower_) in PHRASAL:
+        if child.dep_ in ("prt", "prep", "advmod") and (lemma, child.lower_) in PHRASAL:
             category = PHRASAL[(lemma, child.lower_)]
     if category is None and lemma == "hold":
         if any(child.dep_ == "dobj" and child.lemma_.lower() in MEETING_NOUNS for child in verb.children):
@@ -96,13 +97,15 @@ def _subject(verb: Token) -> Token | None:
     """The subject of ``verb``, or of the verb it is conjoined to or complements ("agreed to share")."""
     while True:
         subject = next((child for child in verb.children if child.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and verb.dep_ == "relcl" and subject.tag_ in ("WDT", "WP"):
+            return verb.head  # "the Afghan government, which called back ...": the antecedent
         if subject is not None or verb.dep_ not in ("conj", "xcomp") or verb.head is verb:
             return subject
         verb = verb.head
 
 
 def _actors_in(mentions: list[Mention], start: int, end: int) -> list[Mention]:
-    return [mention for mention in mentions if mention.actor and start <= mention.start and mention.end <= end]
+    return [mention for mention in mentions if (mention.actor or mention.country) and start <= mention.start and mention.end <= end]
 
 
 def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None) -> list[Event]:
@@ -126,12 +129,17 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
         ]
         if passive:
             subject_actors, object_actors = object_actors, subject_actors
+        subject_actors = [mention for mention in subject_actors if mention.actor]
         if not subject_actors:
             continue
         source = subject_actors[0].actor
-        target = next((mention.actor for mention in object_actors if mention.actor != source), None)
+        # Target: an actor among the objects, else the other conjunct of the subject ("A and B agreed"),
+        # else the country of a place among the objects ("recalled its ambassador from Islamabad").
+        target = next((mention.actor for mention in object_actors if mention.actor and mention.actor != source), None)
         if target is None:
             target = next((mention.actor for mention in subject_actors if mention.actor != source), None)
+        if target is None:
+            target = next((mention.country for mention in object_actors if mention.country and mention.country != source), None)
         if target is None:
             continue
         sentence = token.sent

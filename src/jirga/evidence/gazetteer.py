@@ -43,8 +43,8 @@ class Mention:
     sentence: int
     place: bool = False
     """True when a country or city alias stands after a locative preposition: a place, not the actor."""
-    root: int = -1
-    """Token index of the mention's last word, for walking the parse."""
+    country: str | None = None
+    """For a place, the actor whose country or city it is (an event's target of last resort)."""
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Gazetteer:
             gazetteer.names[str(actor_id)] = str(entry.get("name", gazetteer.names.get(str(actor_id), actor_id)))
             known = gazetteer.aliases.setdefault(str(actor_id), [])
             known.extend(str(alias) for alias in entry.get("aliases", []) if str(alias) not in known)
-            gazetteer.places.update(str(place).lower() for place in entry.get("places", []))
+            gazetteer.places.update(_without_article(str(place).lower()) for place in entry.get("places", []))
         gazetteer.exclude.extend(str(name) for name in data.get("exclude", []) or [])
         return gazetteer
 
@@ -139,13 +139,13 @@ class MentionFinder:
     def _mention(self, span: Span, label: str, actor: str | None, alias: Span | None) -> Mention:
         span = _trim(span)
         place = False
-        if actor is not None and actor != EXCLUDED and alias is not None and alias.text.lower() in self.gazetteer.places:
+        if actor is not None and actor != EXCLUDED and alias is not None and _without_article(alias.text.lower()) in self.gazetteer.places:
             head = span.root.head
             place = span.root.dep_ == "pobj" and head.lower_ in LOCATIVE_PREPOSITIONS
         sentence = sentence_index(span.doc, span.start)
         resolved = None if actor == EXCLUDED or place else actor
         label = "EXCLUDED" if actor == EXCLUDED else label
-        return Mention(span.start_char, span.end_char, span.text, label, resolved, sentence, place, span.end - 1)
+        return Mention(span.start_char, span.end_char, span.text, label, resolved, sentence, place, actor if place else None)
 
 
 def _trim(span: Span) -> Span:
@@ -164,3 +164,7 @@ def sentence_index(doc: Doc, token: int) -> int:
     if starts is None:
         starts = doc.user_data["jirga_sentence_starts"] = [sentence.start for sentence in doc.sents]
     return bisect_right(starts, token) - 1
+
+
+def _without_article(name: str) -> str:
+    return name[4:] if name.startswith("the ") else name

@@ -1,0 +1,162 @@
+"""Precision, recall and F1 of the extraction against hand-annotated gold files (tests/gold/*.yaml).
+
+Run ``python -m jirga.evidence.score [--seeds DIR] [--gold DIR]``. The annotation guideline is
+in tests/gold/README.md. Matching rules:
+
+- actor mentions: a resolved predicted mention is correct when it overlaps a gold mention of
+  the same actor; a gold mention is found when a predicted mention of its actor overlaps it.
+- quotations: a predicted quote matches a gold one of the same kind when their spans overlap;
+  quote+speaker also needs the same actor and, when the gold speaker is named, that name's
+  last word in the predicted speaker.
+- events: a predicted event matches when its trigger lies in the gold event's context and
+  category, source and target agree ("actors only" ignores the category).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from jirga.evidence.events import find_events
+from jirga.evidence.gazetteer import Gazetteer, MentionFinder
+from jirga.evidence.ingest import normalise
+from jirga.evidence.nlp import load_pipeline
+from jirga.evidence.quotes import find_quotes
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+def surface_occurrences(text: str, surfaces: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """Whole-word, case-sensitive occurrences of each surface, longest surfaces first; shorter
+    ones skip text a longer one already covers ("Taliban" inside "Afghan Taliban")."""
+    covered: list[tuple[int, int]] = []
+    found: dict[str, list[tuple[int, int]]] = {}
+    for surface in sorted(surfaces, key=len, reverse=True):
+        spans = []
+        for match in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
+            if not any(start < match.end() and match.start() < end for start, end in covered):
+                spans.append(match.span())
+        covered.extend(spans)
+        found[surface] = spans
+    return found
+
+
+@dataclass
+class Counts:
+    true_positive_predicted: int = 0
+    predicted: int = 0
+    true_positive_gold: int = 0
+    gold: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.true_positive_predicted += other.true_positive_predicted
+        self.predicted += other.predicted
+        self.true_positive_gold += other.true_positive_gold
+        self.gold += other.gold
+
+    @property
+    def precision(self) -> float:
+        return self.true_positive_predicted / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positive_gold / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+def _counts(predicted: list[Any], gold: list[Any], match) -> Counts:
+    return Counts(
+        sum(any(match(item, truth) for truth in gold) for item in predicted), len(predicted),
+        sum(any(match(item, truth) for item in predicted) for truth in gold), len(gold),
+    )
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _locate(text: str, snippet: str, where: str) -> tuple[int, int]:
+    start = text.find(snippet)
+    if start < 0:
+        raise ValueError(f"{where}: {snippet!r} does not occur in the document")
+    return start, start + len(snippet)
+
+
+def score_document(gold: dict[str, Any], text: str, nlp, finder: MentionFinder) -> dict[str, Counts]:
+    """Counts for one annotated document (``gold`` as read from its YAML file)."""
+    doc = nlp(text)
+    mentions = finder(doc)
+    occurrences = surface_occurrences(text, list(gold["mentions"]))
+    gold_mentions = []
+    for surface, actors in gold["mentions"].items():
+        spans = occurrences[surface]
+        if len(spans) != len(actors):
+            raise ValueError(f"{gold['document']}: {surface!r} occurs {len(spans)} times, annotated {len(actors)}")
+        gold_mentions += [(span, actor) for span, actor in zip(spans, actors) if actor]
+    predicted_mentions = [((item.start, item.end), item.actor) for item in mentions if item.actor]
+    result = {"actor mentions": _counts(predicted_mentions, gold_mentions, lambda p, g: p[1] == g[1] and _overlap(p[0], g[0]))}
+
+    gold_quotes = [(_locate(text, item["begins"], "quote"), item) for item in gold["quotes"]]
+    quotes = find_quotes(doc, mentions)
+
+    def same_span(quote, truth) -> bool:
+        return quote.kind == truth[1]["kind"] and _overlap((quote.start, quote.end), (truth[0][0], truth[0][0] + len(truth[1]["begins"])))
+
+    def same_speaker(quote, truth) -> bool:
+        speaker = truth[1].get("speaker")
+        named = speaker is None or speaker.split()[-1] in (quote.speaker or "")
+        return same_span(quote, truth) and quote.actor == truth[1].get("actor") and named
+
+    for kind in ("direct", "indirect"):
+        subset = [quote for quote in quotes if quote.kind == kind]
+        truths = [truth for truth in gold_quotes if truth[1]["kind"] == kind]
+        result[f"{kind} quote spans"] = _counts(subset, truths, same_span)
+        result[f"{kind} quote + speaker"] = _counts(subset, truths, same_speaker)
+
+    date = dt.date.fromisoformat(str(gold["date"])) if gold.get("date") else None
+    events = find_events(doc, mentions, date)
+    gold_events = [(_locate(text, item["context"], "event"), item) for item in gold["events"]]
+
+    def actors_match(event, truth) -> bool:
+        return truth[0][0] <= event.trigger_start < truth[0][1] and (event.source, event.target) == (truth[1]["source"], truth[1]["target"])
+
+    result["events (actors only)"] = _counts(events, gold_events, actors_match)
+    result["events (category + actors)"] = _counts(events, gold_events, lambda e, t: actors_match(e, t) and e.category == t[1]["category"])
+    return result
+
+
+def score(seeds: Path, gold_folder: Path) -> dict[str, Counts]:
+    nlp = load_pipeline()
+    finder = MentionFinder(Gazetteer.default(), nlp)
+    totals: dict[str, Counts] = {}
+    for path in sorted(gold_folder.glob("*.yaml")):
+        gold = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        text = normalise((seeds / f"{gold['document']}.txt").read_text(encoding="utf-8"))
+        for key, counts in score_document(gold, text, nlp, finder).items():
+            totals.setdefault(key, Counts()).add(counts)
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=Path, default=REPOSITORY.parent / "shared" / "seeds")
+    parser.add_argument("--gold", type=Path, default=REPOSITORY / "tests" / "gold")
+    arguments = parser.parse_args()
+    totals = score(arguments.seeds, arguments.gold)
+    print(f"{'task':30} {'precision':>9} {'recall':>7} {'F1':>6} {'predicted':>9} {'gold':>5}")
+    for key, counts in totals.items():
+        print(f"{key:30} {counts.precision:9.2f} {counts.recall:7.2f} {counts.f1:6.2f} {counts.predicted:9d} {counts.gold:5d}")
+
+
+if __name__ == "__main__":
+    main()
