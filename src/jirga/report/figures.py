@@ -198,7 +198,7 @@ def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
         )
         figure.update_xaxes(title_text="round", gridcolor="#eee", row=1, col=panel)
     figure.update_yaxes(range=[issue.lower, issue.upper], gridcolor="#eee", **scale_ticks(issue), row=1, col=1)
-    return _layout(figure, 380, title={"text": "Round by round", "x": 0, "font": {"size": 14}})
+    return _layout(figure, 380, margin={"l": 10, "r": 20, "t": 50, "b": 10})
 
 
 def distribution_chart(issue: Issue, samples: dict[str, np.ndarray], titles: Sequence[str] | None = None) -> go.Figure:

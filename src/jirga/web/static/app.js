@@ -25,7 +25,7 @@ function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
     if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key in node && typeof value !== "string") node[key] = value;
+    else if (key === "className" || key.startsWith("on")) node[key] = value;
     else node.setAttribute(key, value);
   }
   for (const child of children) node.append(child);
@@ -109,11 +109,14 @@ function changed() {
   requestForecast();
 }
 
+// Requests wait 120 ms for more changes (a drag sends many); "pending" counts one waiting
+// request at most, so tests and people can tell when the page has caught up.
 let forecastTimer = null;
 function requestForecast() {
+  if (forecastTimer === null) pending(1);
   clearTimeout(forecastTimer);
-  pending(1);
   forecastTimer = setTimeout(async () => {
+    forecastTimer = null;
     const number = ++state.request;
     try {
       const answer = await post("/api/forecast", { edits: editsPayload() });
@@ -289,7 +292,7 @@ async function load() {
   $("file").textContent = answer.file + (answer.read_only ? " (embedded, read-only)" : "");
   $("issue").replaceChildren(...state.base.issues.map((issue) => element("option", { value: issue.id }, issue.name)));
   $("download").replaceChildren(element("option", { value: "" }, "format…"),
-    ...answer.formats.map((item) => element("option", { value: item.name }, `${item.name} — ${item.description}`)));
+    ...answer.formats.map((item) => element("option", { value: item.name, title: item.description }, item.name)));
   for (const [id, items, label] of [["evidence-actor", state.base.actors, "all actors"], ["evidence-issue", state.base.issues, "all issues"]]) {
     $(id).replaceChildren(element("option", { value: "" }, label), ...items.map((item) => element("option", { value: item.id }, item.name)));
   }

@@ -1,0 +1,334 @@
+"""The web app's routes through FastAPI's TestClient, bad inputs included: path traversal,
+oversized and malformed uploads, non-numeric and out-of-range numbers, a stale version on save."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jirga.forecast import model_rng
+from jirga.models import MODELS, Problem, make_model
+from jirga.scenario import FORMATS, Value, load_scenario
+from jirga.scenario.native import parse_yaml
+from jirga.web import create_app
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A data directory holding a copy of tiny.yaml and, beside it, a secret file it must not serve."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(DATA / "tiny.yaml", tmp_path / "data" / "tiny.yaml")
+    (tmp_path / "secret.txt").write_text("do not serve me")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def client(folder: Path) -> TestClient:
+    return TestClient(create_app(folder / "tiny.yaml"))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+BASELINES = ("compromise", "median")
+
+
+def forecasts(answer: dict) -> dict[tuple[str, str], float]:
+    """The two baselines' forecasts (worked out by hand in the tests); other models are checked
+    against their own ``forecast`` in :func:`test_every_model_forecasts_the_edited_scenario`."""
+    return {(item["issue"], item["model"]): item["value"] for item in answer["forecasts"] if item["model"] in BASELINES}
+
+
+def salience_of_alpha(value: object) -> dict:
+    return {"edits": [{"quantity": "salience", "actor": "A", "issue": "war", "value": value}]}
+
+
+def test_the_page_and_its_assets(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "<h1>Tiny</h1>" in page.text
+    for path, kind in (("/static/app.js", "javascript"), ("/static/app.css", "text/css"), ("/assets/plotly.min.js", "javascript")):
+        answer = client.get(path)
+        assert answer.status_code == 200 and kind in answer.headers["content-type"], path
+
+
+def test_state_has_the_saved_file_its_version_and_forecasts(client: TestClient, folder: Path) -> None:
+    state = client.get("/api/state").json()
+    assert state["version"] == digest(folder / "tiny.yaml")
+    assert [actor["id"] for actor in state["scenario"]["actors"]] == ["A", "B", "C"]
+    # Weights c x s = 2 x 0.5, 1 x 1, 1 x 1 = 1, 1, 1: compromise (20 + 60 + 100) / 3 = 60;
+    # cumulative weight 1, 2, 3 first reaches half of 3 at 60: median 60.
+    assert forecasts(state) == {("war", "compromise"): 60.0, ("war", "median"): 60.0}
+    assert {item["text"] for item in state["forecasts"] if item["model"] in BASELINES} == {"60.0"}
+    assert set(state["figures"]["war"]) == {"positions", "rounds"}
+
+
+def test_a_salience_edit_changes_the_forecast_without_touching_the_file(client: TestClient, folder: Path) -> None:
+    before = digest(folder / "tiny.yaml")
+    answer = client.post("/api/forecast", json=salience_of_alpha(1.0))
+    assert answer.status_code == 200
+    # Alpha's weight becomes 2 x 1 = 2: compromise (2 x 20 + 60 + 100) / 4 = 50 (the anchor
+    # "truce"); cumulative 2, 3, 4 reaches exactly half of 4 at 20, so the median is the
+    # midpoint of 20 and 60 = 40.
+    assert forecasts(answer.json()) == {("war", "compromise"): 50.0, ("war", "median"): 40.0}
+    assert [item["label"] for item in answer.json()["forecasts"] if item["model"] in BASELINES] == ["truce", "≈ truce"]
+    assert digest(folder / "tiny.yaml") == before
+
+
+def test_every_model_forecasts_the_edited_scenario(client: TestClient, folder: Path) -> None:
+    answer = client.post("/api/forecast", json=salience_of_alpha(1.0)).json()
+    original = load_scenario(folder / "tiny.yaml")
+    alpha = original.stance("A", "war")
+    edited = original.model_copy(
+        update={"stances": tuple(stance.model_copy(update={"salience": Value(value=1.0)}) if stance is alpha else stance for stance in original.stances)}
+    )
+    problem = Problem.from_scenario(edited)
+    shown = {item["model"]: item for item in answer["forecasts"]}
+    assert set(shown) == set(MODELS)
+    for name in MODELS:
+        expected = float(make_model(name).forecast(problem, model_rng(0, name)).forecast[0])
+        assert shown[name]["value"] == pytest.approx(expected, rel=1e-12, abs=1e-12), name
+        assert shown[name]["text"] == f"{expected:.1f}"
+
+
+def test_position_and_capability_edits(client: TestClient) -> None:
+    edits = [
+        {"quantity": "position", "actor": "C", "issue": "war", "value": 40},
+        {"quantity": "capability", "actor": "B", "issue": None, "value": 3},
+    ]
+    # Weights 1 (A at 20), 3 (B at 60), 1 (C now at 40): compromise (20 + 180 + 40) / 5 = 48.
+    answer = client.post("/api/forecast", json={"edits": edits}).json()
+    assert forecasts(answer)[("war", "compromise")] == pytest.approx(48.0)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": "high"}, "edits[0].value: Input should be a valid number"),
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": 1.5}, "edits[0].value: salience must lie in [0, 1], got 1.5"),
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": -0.1}, "edits[0].value: salience must lie in [0, 1], got -0.1"),
+        ({"quantity": "position", "actor": "A", "issue": "war", "value": 101}, "edits[0].value: position 101 lies outside the scale [0, 100] of 'war'"),
+        ({"quantity": "capability", "actor": "A", "value": -1}, "edits[0].value: capability must be >= 0, got -1"),
+        ({"quantity": "salience", "actor": "Z", "issue": "war", "value": 0.5}, "edits[0].actor: unknown actor 'Z'"),
+        ({"quantity": "salience", "actor": "A", "issue": "peace", "value": 0.5}, "edits[0].issue: unknown issue 'peace'"),
+        ({"quantity": "salience", "actor": "A", "value": 0.5}, "edits[0].issue: a salience edit needs an issue"),
+        ({"quantity": "mood", "actor": "A", "issue": "war", "value": 0.5}, "edits[0].quantity: Input should be 'position', 'salience' or 'capability'"),
+        ({"quantity": "salience", "actor": "../A", "issue": "war", "value": 0.5}, "edits[0].actor: String should match pattern"),
+    ],
+)
+def test_bad_numbers_are_422_with_the_field_named(client: TestClient, edit: dict, message: str) -> None:
+    answer = client.post("/api/forecast", json={"edits": [edit]})
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith(message)
+
+
+def test_non_numeric_salience_on_save_writes_nothing(client: TestClient, folder: Path) -> None:
+    before = (folder / "tiny.yaml").read_bytes()
+    answer = client.post("/api/save", json={**salience_of_alpha("lots"), "version": digest(folder / "tiny.yaml")})
+    assert answer.status_code == 422 and "edits[0].value" in answer.json()["detail"]
+    assert (folder / "tiny.yaml").read_bytes() == before
+
+
+def test_save_writes_atomically_and_returns_the_new_version(client: TestClient, folder: Path) -> None:
+    version = client.get("/api/state").json()["version"]
+    answer = client.post("/api/save", json={**salience_of_alpha(1.0), "version": version})
+    assert answer.status_code == 200
+    path = folder / "tiny.yaml"
+    assert answer.json() == {"version": digest(path), "saved": 1}
+    saved = load_scenario(path)
+    assert saved.stance("A", "war").salience.value == 1.0
+    assert saved.stance("A", "war").position.interval.low == 10  # the rest of the stance is kept
+    assert saved.actor("A").capability.evidence[0].quote == "Alpha is strong"
+    assert [entry.name for entry in folder.iterdir()] == ["tiny.yaml"], "no temporary file left behind"
+    state = client.get("/api/state").json()
+    assert state["version"] == digest(path)
+    assert forecasts(state)[("war", "compromise")] == 50.0
+
+
+def test_a_moved_position_carries_its_interval_along(client: TestClient, folder: Path) -> None:
+    version = client.get("/api/state").json()["version"]
+    edit = {"edits": [{"quantity": "position", "actor": "A", "issue": "war", "value": 5}], "version": version}
+    assert client.post("/api/save", json=edit).status_code == 200
+    # [10, 30] around 20 moves by -15 to [-5, 15], clipped to the scale: [0, 15].
+    interval = load_scenario(folder / "tiny.yaml").stance("A", "war").position.interval
+    assert (interval.low, interval.high) == (0, 15)
+
+
+def test_two_tabs_the_second_save_is_a_conflict_not_a_lost_edit(client: TestClient, folder: Path) -> None:
+    first_tab = client.get("/api/state").json()["version"]
+    second_tab = client.get("/api/state").json()["version"]
+    assert client.post("/api/save", json={**salience_of_alpha(1.0), "version": first_tab}).status_code == 200
+    saved = (folder / "tiny.yaml").read_bytes()
+    stale = client.post("/api/save", json={**salience_of_alpha(0.1), "version": second_tab})
+    assert stale.status_code == 409
+    assert stale.json()["detail"].startswith("tiny.yaml changed since this page loaded it")
+    assert (folder / "tiny.yaml").read_bytes() == saved
+    assert load_scenario(folder / "tiny.yaml").stance("A", "war").salience.value == 1.0
+
+
+def test_a_change_by_another_program_is_a_conflict_too(client: TestClient, folder: Path) -> None:
+    version = client.get("/api/state").json()["version"]
+    path = folder / "tiny.yaml"
+    path.write_text(path.read_text().replace("salience: 0.5", "salience: 0.25"))
+    assert client.post("/api/save", json={**salience_of_alpha(1.0), "version": version}).status_code == 409
+    assert load_scenario(path).stance("A", "war").salience.value == 0.25
+
+
+def test_a_malformed_version_is_422(client: TestClient) -> None:
+    answer = client.post("/api/save", json={**salience_of_alpha(1.0), "version": "abc"})
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("version:")
+
+
+def test_the_embedded_scenario_is_read_only() -> None:
+    try:
+        app = create_app(None)
+    except Exception as error:  # noqa: BLE001  (the embedded scenario is another area's work in progress)
+        pytest.skip(f"the embedded scenario does not load yet: {error}")
+    client = TestClient(app)
+    version = client.get("/api/state").json()["version"]
+    answer = client.post("/api/save", json={"edits": [], "version": version})
+    assert answer.status_code == 403 and "read-only" in answer.json()["detail"]
+
+
+def test_download_in_every_registered_format(client: TestClient, folder: Path) -> None:
+    answer = client.get("/api/download/yaml")
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="tiny.yaml"'
+    assert parse_yaml(answer.text) == load_scenario(folder / "tiny.yaml")
+    for name, item in FORMATS.items():
+        answer = client.get(f"/api/download/{name}")
+        assert answer.status_code == 200, name
+        assert answer.headers["content-disposition"].endswith(f'{item.suffixes[0]}"')
+    missing = client.get("/api/download/docx")
+    assert missing.status_code == 404 and "unknown format 'docx'" in missing.json()["detail"]
+
+
+def test_evidence_search_and_filters(client: TestClient) -> None:
+    rows = client.get("/api/evidence").json()["rows"]
+    assert [(row["subject"], row["quantity"], row["quote"], row["title"], row["date"]) for row in rows] == [
+        ("Alpha", "capability", "Alpha is strong", "A document", "2020-01-01")
+    ]
+    assert len(client.get("/api/evidence", params={"q": "STRONG"}).json()["rows"]) == 1
+    assert client.get("/api/evidence", params={"q": "weak"}).json()["rows"] == []
+    assert client.get("/api/evidence", params={"actor": "B"}).json()["rows"] == []
+    assert client.get("/api/evidence", params={"issue": "war"}).json()["rows"] == []
+
+
+def test_evidence_filters_by_issue(tmp_path: Path) -> None:
+    shutil.copy(DATA / "web" / "two_issues.yaml", tmp_path / "two.yaml")
+    client = TestClient(create_app(tmp_path / "two.yaml"))
+    rows = client.get("/api/evidence", params={"issue": "ceasefire"}).json()["rows"]
+    assert [row["subject"] for row in rows] == ["Government on Ceasefire"]
+    assert rows[0]["link"] == "https://example.org/briefing#:~:text=The%20government%20wants%20a%20ceasefire%20first."
+    assert len(client.get("/api/evidence", params={"actor": "gov"}).json()["rows"]) == 2
+
+
+def test_upload_an_article(client: TestClient, folder: Path) -> None:
+    text = "Talks resumed in Doha on Thursday.\n"
+    answer = client.post("/api/upload", files={"file": ("../../doha talks.txt", text.encode(), "text/plain")})
+    assert answer.status_code == 200
+    assert answer.json() == {"document": "doha-talks", "path": "articles/doha-talks.txt", "bytes": len(text)}
+    assert (folder / "articles" / "doha-talks.txt").read_text() == text
+    again = client.post("/api/upload", files={"file": ("doha talks.txt", b"more", "text/plain")})
+    assert again.json()["path"] == "articles/doha-talks-2.txt", "an upload never overwrites another"
+    assert client.get("/files/articles/doha-talks.txt").text == text
+
+
+def test_a_100_mb_upload_is_rejected_before_it_is_read(client: TestClient, folder: Path) -> None:
+    body = b"a" * (100 << 20)
+    answer = client.post("/api/upload", files={"file": ("big.txt", body, "text/plain")})
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == "request body over the limit of 5 MiB"
+    assert not (folder / "articles").exists()
+
+
+def test_a_streamed_body_over_the_limit_is_cut_off(client: TestClient) -> None:
+    def chunks():  # no Content-Length: the limit is counted as the body arrives
+        for _ in range(3):
+            yield b"x" * (1 << 20)
+
+    answer = client.post("/api/forecast", content=chunks(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "message"),
+    [
+        ("evil.exe", b"MZ\x90\x00", 415, "an article is a .txt, .html, .htm, .md file, got 'evil.exe'"),
+        ("latin1.txt", "Peshawar café".encode("latin-1"), 415, "latin1.txt is not UTF-8 text (byte 12)"),
+        ("binary.txt", b"text\x00with a NUL", 415, "binary.txt is binary, not text"),
+        ("empty.txt", b"  \n", 422, "empty.txt is empty"),
+        ("", b"no name", 422, None),
+    ],
+)
+def test_malformed_uploads_are_rejected(client: TestClient, folder: Path, name: str, content: bytes, status: int, message: str | None) -> None:
+    answer = client.post("/api/upload", files={"file": (name, content, "application/octet-stream")})
+    assert answer.status_code == status
+    if message:
+        assert answer.json()["detail"] == message
+    assert not (folder / "articles").exists()
+
+
+def test_upload_without_a_file_is_422(client: TestClient) -> None:
+    answer = client.post("/api/upload", data={"note": "nothing"})
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("file:")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/../secret.txt",
+        "/files/%2e%2e/secret.txt",
+        "/files/..%2fsecret.txt",
+        "/files/%2e%2e%2fsecret.txt",
+        "/files/articles/../../secret.txt",
+        "/files//etc/passwd",
+        "/files/%2fetc%2fpasswd",
+        "/files/link-out",
+        "/files/",
+        "/files/nothing-here.txt",
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fapp.py",
+    ],
+)
+def test_no_file_outside_the_data_directory(client: TestClient, folder: Path, path: str) -> None:
+    (folder / "link-out").symlink_to(folder.parent / "secret.txt")
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "do not serve me" not in answer.text and "root:" not in answer.text
+
+
+def test_files_inside_the_data_directory_are_served(client: TestClient, folder: Path) -> None:
+    answer = client.get("/files/tiny.yaml")
+    assert answer.status_code == 200 and answer.content == (folder / "tiny.yaml").read_bytes()
+
+
+def test_a_scenario_outside_the_data_directory_is_refused(folder: Path) -> None:
+    from jirga.errors import JirgaError
+
+    with pytest.raises(JirgaError, match="the scenario must lie inside the data directory"):
+        create_app(folder / "tiny.yaml", data_dir=folder.parent / "elsewhere")
+
+
+def test_a_broken_scenario_fails_at_start_with_its_line(tmp_path: Path) -> None:
+    from jirga.errors import JirgaError
+
+    path = tmp_path / "broken.yaml"
+    path.write_text((DATA / "tiny.yaml").read_text().replace("salience: 0.5", "salience: 5"))
+    with pytest.raises(JirgaError, match=r"broken.yaml:\d+: stances\[0\].salience"):
+        create_app(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_scenario_is_a_clear_error(client: TestClient, folder: Path) -> None:
+    (folder / "tiny.yaml").chmod(0)
+    answer = client.get("/api/state")
+    assert answer.status_code == 422 and "Permission denied" in answer.json()["detail"]
