@@ -87,3 +87,11 @@ def test_version_and_help():
     help_text = jirga("--help").stdout
     for command in ("forecast", "validate", "convert", "show"):
         assert command in help_text
+
+
+def test_forecast_without_arguments_runs_the_embedded_scenario():
+    done = jirga("forecast", "--format", "json", "--model", "median")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["scenario"] == "Afghan peace process 2018-2021"
+    assert {issue["id"] for issue in data["issues"]} >= {"withdrawal", "polity", "us_bases", "sanctuaries", "talks_format"}

@@ -68,3 +68,14 @@ def test_outcomes_are_checked(tmp_path):
     bad.write_text((DATA / "tiny-outcomes.yaml").read_text().replace("issue: war", "issue: peace"), encoding="utf-8")
     with pytest.raises(JirgaError, match="outcomes\\[0\\].issue: unknown issue 'peace'"):
         read_outcomes(bad, scenario)
+
+
+def test_the_embedded_outcomes_fit_the_embedded_scenario():
+    from jirga.scenario import load_scenario
+
+    scenario = load_scenario()
+    outcomes = read_outcomes(None, scenario)
+    assert {outcome.issue for outcome in outcomes.outcomes} == {issue.id for issue in scenario.issues}
+    assert all(outcome.date <= dt.date(2021, 9, 30) for outcome in outcomes.outcomes)
+    result = hindcast(scenario, outcomes, ["median"])
+    assert result.dates == evidence_dates(scenario) and len(result.dates) == 5

@@ -260,39 +260,40 @@ def hindcast(
         for score in result.scores:
             sys.stdout.write(f"{score.date},{score.issue},{score.forecaster},{score.forecast!r},{score.outcome!r},{score.error!r}\n")
         return
+    _print_hindcast(result)
+
+
+_TREND_MARK = {"toward": "↓", "away": "↑", "flat": "·"}
+
+
+def _print_hindcast(result: Any) -> None:
+    last = result.dates[-1]
+    ranked = sorted(result.forecasters, key=lambda name: (result.mean_error(name) is None, result.mean_error(name) or 0.0))
+    table = Table(
+        title=f"Error as of {last}, % of each issue's scale",
+        caption="↓ closer to the outcome than at the first date, ↑ farther, · unchanged",
+        title_justify="left",
+    )
+    table.add_column("forecaster")
     for issue in result.issues:
-        table = Table(title=f"{issue}: absolute error (% of scale) as of each date", title_justify="left")
-        table.add_column("forecaster")
-        for date in result.dates:
-            table.add_column(str(date), justify="right")
-        table.add_column("trend")
-        for forecaster in result.forecasters:
-            cells = [result.score(forecaster, issue, date) for date in result.dates]
-            if not any(cells):
-                continue
-            table.add_row(forecaster, *(f"{cell.error:.1f}" if cell else "–" for cell in cells), result.trend(forecaster, issue))
-        console.print(table)
-    summary = Table(title=f"Mean error over issues as of {result.dates[-1]}", title_justify="left")
-    summary.add_column("forecaster")
-    summary.add_column("mean error", justify="right")
-    for forecaster in sorted(result.forecasters, key=lambda name: result.mean_error(name) if result.mean_error(name) is not None else 1e9):
-        error = result.mean_error(forecaster)
-        summary.add_row(forecaster, "–" if error is None else f"{error:.1f}")
-    console.print(summary)
-
-
-# --- report and web app (issue 9): the commands live in their packages -------------------
-from jirga.report.commands import report as _report  # noqa: E402
-from jirga.web.commands import serve as _serve  # noqa: E402
-
-app.command("report")(_report)
-app.command("serve")(_serve)
-
-
-# --- uncertainty, sensitivity and what-if (issue 4): jirga montecarlo / sensitivity / whatif ---
-from jirga.analysis.commands import register as _register_analysis  # noqa: E402
-
-_register_analysis(app)
+        table.add_column(issue, justify="right")
+    table.add_column("mean", justify="right")
+    for forecaster in ranked:
+        cells = []
+        for issue in result.issues:
+            score = result.score(forecaster, issue, last)
+            cells.append("–" if score is None else f"{score.error:.0f} {_TREND_MARK[result.trend(forecaster, issue)]}")
+        mean = result.mean_error(forecaster)
+        table.add_row(forecaster, *cells, "–" if mean is None else f"{mean:.1f}")
+    console.print(table)
+    by_date = Table(title="Mean error over issues as of each evidence date", title_justify="left")
+    by_date.add_column("forecaster")
+    for date in result.dates:
+        by_date.add_column(str(date), justify="right")
+    for forecaster in ranked:
+        means = [result.mean_error(forecaster, date) for date in result.dates]
+        by_date.add_row(forecaster, *("–" if mean is None else f"{mean:.1f}" for mean in means))
+    console.print(by_date)
 
 
 def main() -> None:
