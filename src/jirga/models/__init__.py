@@ -11,12 +11,14 @@ from jirga.errors import JirgaError
 from jirga.models.base import Model, Problem, Trajectory, parameters
 from jirga.models.baseline import Compromise, WeightedMedian
 from jirga.models.eum import ExpectedUtility
+from jirga.models.exchange import ExchangeModel
 from jirga.models.smp import SpatialModel
 
 MODELS: dict[str, type] = {
     Compromise.name: Compromise,
     WeightedMedian.name: WeightedMedian,
     ExpectedUtility.name: ExpectedUtility,
+    ExchangeModel.name: ExchangeModel,
     SpatialModel.name: SpatialModel,
 }
 

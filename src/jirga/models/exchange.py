@@ -1,0 +1,675 @@
+"""Stokman's exchange model: actors trade support across pairs of issues.
+
+Each actor concedes on the issue it cares relatively less about in return for a move of its
+partner on the issue it cares more about (Stokman and Van Oosten 1994, "The exchange of voting
+positions", in Bueno de Mesquita and Stokman, European Community Decision Making; Dijkstra,
+Van Assen and Stokman 2008, "Outcomes of collective decisions with externalities predicted",
+Journal of Theoretical Politics 20(4)). The rules, their order and their quirks follow
+decide-exchange-model 2022.1.28 (Decide B.V.); ``docs/models/exchange.md`` has the formulas
+and every choice.
+
+A round: the weighted mean O_d = Σ c s x / Σ c s of every issue; the candidate exchanges of
+every issue pair (actors on opposite sides of O on both issues) with their moves from the
+exchange ratio (equal gain, or a random rate); then, greedily by gain, realise the best
+candidate and recompute the candidates it touches; finally every trader keeps
+10 % + 40 % (1 - s) of its shift to its voting position. Positions live on decide's internal
+0-100 scale of each issue. ``arithmetic="decimal"`` runs the same code on 28-digit Decimals
+with decide's order of operations, which reproduces decide bit for bit (slowly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jirga.errors import JirgaError
+from jirga.models.base import Array, Problem, Trajectory
+
+VARIANTS = ("equal-gain", "random-rate")
+TIE_POLICIES = ("random", "replay")
+ARITHMETIC = ("float", "decimal")
+SCALE = 100
+"""decide normalises every issue to [0, 100] and checks moves on that scale."""
+TINY = 1e-10
+"""decide: a move of at most this size, or a gain below it, makes an exchange invalid."""
+FLOAT_SLACK = 1e-9
+"""Float64 slack (on the 0-100 scale) for the comparisons that exact arithmetic can meet with
+equality: a move that ends on a bound, a weighted mean that already sits on the demander."""
+TIE_DECIMALS = 12
+"""Float64 gains equal to 12 decimals are tied; decide ties Decimal gains closer than 1e-20."""
+DECIMAL_TIE = Decimal("1e-20")
+SALIENCE_WEIGHT = 0.4
+FIXED_WEIGHT = 0.1
+"""After a round an actor keeps x0 + (0.1 + 0.4 (1 - s)) (y - x0) of its voting shift."""
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class ExchangeModel:
+    """Stokman's exchange model as decide-exchange-model implements it.
+
+    ``variant``: ``"equal-gain"`` gives both partners the same utility gain (decide's model);
+    ``"random-rate"`` draws each candidate's exchange rate between the two rates at which one
+    partner would gain nothing, mixed with the equal-gain rate by ``p`` (1 = fully random,
+    Stokman's random rate model; ``p`` is used by this variant only). ``rounds``: decide has no
+    stopping rule and runs a fixed number, 10 by default. ``ties``: how to choose between two
+    candidates of equal gain: ``"random"`` draws from the seeded generator; ``"replay"`` takes
+    the decisions in ``tie_decisions`` ("0" realise the first, "1" the runner-up, as decide's
+    reference runner prints them) and draws once they run out. ``arithmetic``: ``"float"``
+    (fast) or ``"decimal"`` (decide's 28-digit Decimal arithmetic, for bit-exact comparison).
+    """
+
+    name: ClassVar[str] = "exchange"
+    title: ClassVar[str] = "Exchange model (Stokman)"
+    batched: ClassVar[bool] = False
+
+    variant: str = "equal-gain"
+    p: float = 1.0
+    rounds: int = 10
+    ties: str = "random"
+    tie_decisions: str = ""
+    arithmetic: str = "float"
+
+    def __post_init__(self) -> None:
+        for field_name, value, allowed in (
+            ("variant", self.variant, VARIANTS),
+            ("ties", self.ties, TIE_POLICIES),
+            ("arithmetic", self.arithmetic, ARITHMETIC),
+        ):
+            if value not in allowed:
+                raise JirgaError(f"must be one of {', '.join(allowed)}, got {value!r}", field=field_name)
+        if not 0.0 <= self.p <= 1.0:
+            raise JirgaError(f"must lie in [0, 1], got {self.p}", field="p")
+        if int(self.rounds) != self.rounds or self.rounds < 0:
+            raise JirgaError(f"must be a whole number >= 0, got {self.rounds}", field="rounds")
+        if self.tie_decisions.strip("01"):
+            raise JirgaError("is a string of 0 and 1", field="tie_decisions")
+        if self.arithmetic == "decimal" and self.variant != "equal-gain":
+            raise JirgaError("decimal arithmetic reproduces decide's equal-gain model only", field="arithmetic")
+
+    def forecast(self, problem: Problem, rng: np.random.Generator) -> Trajectory:
+        if problem.batch_shape:
+            raise JirgaError("the exchange model runs one problem at a time (no batch dimensions)", field="model")
+        number = _Numbers(self.arithmetic)
+        lower, upper = number.array(problem.lower), number.array(problem.upper)
+        width = upper - lower
+        step = np.array([SCALE / span if span != 0 else 0 * span for span in width], dtype=number.dtype)
+        ties = _Ties(self.tie_decisions if self.ties == "replay" else "", rng)
+        game = _Game(problem, number, self.variant, self.p, ties)
+        position = (number.array(problem.position) - lower) * step
+        positions, voting_positions, preference_mds, voting_mds = [position], [], [], []
+        exchange_tables, externality_tables = [], []
+        for round_number in range(1, int(self.rounds) + 1):
+            ties.round = round_number
+            outcome = game.play_round(positions[-1], rng)
+            preference_mds.append(outcome.preference_mds)
+            voting_mds.append(outcome.voting_mds)
+            voting_positions.append(outcome.voting_positions)
+            positions.append(outcome.next_positions)
+            exchange_tables.append(_with_round(outcome.exchanges, round_number))
+            externality_tables.append(_with_round(outcome.externalities, round_number))
+        preference_mds.append(game.weighted_mean(positions[-1]))
+
+        def issue_scale(internal: Array) -> Array:
+            """decide's Issue.de_normalize: x / step + lower, and exactly 0 maps to lower."""
+            safe = np.where(step != 0, step, 1)
+            return np.where(internal == 0, lower, internal / safe + lower).astype(float)
+
+        def actor_scale(internal: list[Array]) -> Array:
+            shape = (len(internal), problem.n_actors, problem.n_issues)
+            values = issue_scale(np.array(internal, dtype=number.dtype).reshape(shape))
+            return np.where(problem.present, values, problem.position)
+
+        exchanges = _concatenate(exchange_tables)
+        diagnostics: dict[str, Any] = {
+            "preference_mds": issue_scale(np.array(preference_mds, dtype=number.dtype).reshape(-1, problem.n_issues)),
+            "voting_mds": issue_scale(np.array(voting_mds, dtype=number.dtype).reshape(-1, problem.n_issues)),
+            "voting_positions": actor_scale(voting_positions),
+            "exchanges": _exchange_table(problem, exchanges, lower, step),
+            "externalities": _externality_table(problem, _concatenate(externality_tables)),
+            "tie_decisions": "".join(ties.used),
+            "ties": ties.table(),
+        }
+        return Trajectory(
+            model=self.name,
+            actors=problem.actors,
+            issues=problem.issues,
+            positions=actor_scale(positions),
+            forecast=diagnostics["preference_mds"][-1],
+            rounds=np.full(problem.n_issues, int(self.rounds), dtype=np.int64),
+            diagnostics=diagnostics,
+        )
+
+
+class _Numbers:
+    """float64 arrays, or object arrays of Decimals that follow decide's arithmetic."""
+
+    def __init__(self, arithmetic: str) -> None:
+        self.decimal = arithmetic == "decimal"
+        self.dtype: type | np.dtype = object if self.decimal else np.float64
+        self.slack = 0 if self.decimal else FLOAT_SLACK
+        # decide builds its weights from the binary doubles 0.4 and 0.1: Decimal(0.4) is exact.
+        self.salience_weight = Decimal(SALIENCE_WEIGHT) if self.decimal else SALIENCE_WEIGHT
+        self.fixed_weight = Decimal(FIXED_WEIGHT) if self.decimal else FIXED_WEIGHT
+
+    def array(self, values: Array) -> Array:
+        """Input numbers as decide reads them: the decimal text of the file, e.g. '0.9', not 0.9000000000000000222."""
+        if not self.decimal:
+            return np.asarray(values, dtype=np.float64)
+        flat = [Decimal(repr(float(value))) for value in np.ravel(values)]
+        return np.array(flat, dtype=object).reshape(np.shape(values))
+
+    def tie_key(self, gains: Array) -> Array:
+        return gains if self.decimal else np.round(gains, TIE_DECIMALS)
+
+    def tied(self, first: Any, second: Any) -> bool:
+        if self.decimal:
+            return abs(first - second) < DECIMAL_TIE
+        return bool(first == second)
+
+
+class _Ties:
+    """The tie-breaking policy: replay recorded decisions, then draw from the generator."""
+
+    def __init__(self, recorded: str, rng: np.random.Generator) -> None:
+        self.recorded = recorded
+        self.rng = rng
+        self.used: list[str] = []
+        self.log: list[tuple[int, int, bool]] = []
+        self.round = 0
+
+    def take_runner_up(self, order: int, exact: bool) -> bool:
+        index = len(self.used)
+        decision = self.recorded[index] == "1" if index < len(self.recorded) else bool(self.rng.random() >= 0.5)
+        self.used.append("1" if decision else "0")
+        self.log.append((self.round, order, exact))
+        return decision
+
+    def table(self) -> dict[str, Array]:
+        """One row per tie: round, number of the exchange being chosen, decision, bitwise-equal gains."""
+        return {
+            "round": np.array([row[0] for row in self.log], dtype=np.int64),
+            "order": np.array([row[1] for row in self.log], dtype=np.int64),
+            "decision": np.array(self.used, dtype="U1"),
+            "exact": np.array([row[2] for row in self.log], dtype=bool),
+        }
+
+
+@dataclass
+class _RoundOutcome:
+    preference_mds: Array
+    voting_mds: Array
+    voting_positions: Array
+    next_positions: Array
+    exchanges: dict[str, Array]
+    externalities: dict[str, Array]
+
+
+class _Candidates:
+    """Every candidate exchange of a round as arrays; side 0 is decide's actor I, side 1 is J.
+
+    I supplies issue q (the second of the pair) and demands p; J supplies p and demands q.
+    Per side: ``actor``, ``supply``, ``demand`` (indices); ``target``, the partner's position on
+    the side's supply issue, where a full move ends; ``start`` and ``supply_at``, the side's
+    position on its supply issue at round start and now; the move history as a prefix (sum,
+    min, max) and its last entry (``move``); the voting position ``y``; ``eu``; ``nbs0``/``nbs1``,
+    the weighted mean of the supply issue before and after the side's move; ``ratio``, the
+    partner's exchange ratio per unit of the side's; and ``updates``, voting positions of other
+    actors on the side's supply issue that this candidate takes as given.
+    """
+
+    def __init__(self, size: int, n_actors: int, number: _Numbers) -> None:
+        shape = (2, size)
+
+        def values(fill: Any = 0) -> Array:
+            return np.full(shape, fill, dtype=number.dtype)
+
+        self.actor = np.zeros(shape, dtype=np.int64)
+        self.supply = np.zeros(shape, dtype=np.int64)
+        self.demand = np.zeros(shape, dtype=np.int64)
+        self.target, self.start, self.supply_at = values(), values(), values()
+        self.prefix_sum, self.prefix_min, self.prefix_max = values(), values(np.inf), values(-np.inf)
+        self.move, self.y, self.eu, self.nbs0, self.nbs1, self.ratio = values(), values(), values(), values(), values(), values()
+        self.has_move = np.zeros(shape, dtype=bool)
+        self.capped = np.zeros(shape, dtype=bool)
+        self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
+        self.has_update = np.zeros((2, size, n_actors), dtype=bool)
+        self.gain = np.zeros(size, dtype=number.dtype)
+        self.valid = np.zeros(size, dtype=bool)
+        self.pair = np.zeros(size, dtype=np.int64)
+        self.inner = np.zeros(size, dtype=np.int64)
+        """0: the partners are in groups A and D of their issue pair, 1: in B and C."""
+
+    def push(self, side: int, rows: IntArray, move: Array) -> None:
+        """Append ``move`` to the move history of ``side`` of ``rows``."""
+        had = rows[self.has_move[side, rows]]
+        held = self.move[side, had]
+        self.prefix_sum[side, had] = self.prefix_sum[side, had] + held
+        self.prefix_min[side, had] = np.minimum(self.prefix_min[side, had], held)
+        self.prefix_max[side, had] = np.maximum(self.prefix_max[side, had], held)
+        self.move[side, rows] = move
+        self.has_move[side, rows] = True
+
+    def pop(self, rows: IntArray) -> None:
+        """Drop the last move of both sides (decide's invalidate_move); a push always follows."""
+        self.has_move[:, rows] = False
+
+
+class _Game:
+    """The rounds of one run: the problem's numbers and the candidate machinery."""
+
+    def __init__(self, problem: Problem, number: _Numbers, variant: str, p: float, ties: _Ties) -> None:
+        self.problem = problem
+        self.number = number
+        self.variant = variant
+        self.p = p
+        self.ties = ties
+        self.salience = number.array(np.where(problem.present, problem.salience, 0.0))
+        self.capability = number.array(np.where(problem.present, problem.capability, 0.0))
+        self.total = (self.salience * self.capability).sum(axis=0)
+        positive = (problem.salience > 0) & (problem.capability > 0)
+        self.trades = problem.present & positive
+        """decide divides by salience and by c x s: cells where either is 0 cannot trade."""
+        self.pair_p, self.pair_q = np.triu_indices(problem.n_issues, 1)
+        self.recorded: list[tuple[int, Array, NDArray[np.str_]]] = []
+
+    def weighted_mean(self, position: Array) -> Array:
+        """O_d = Σ_k x_kd s_kd c_kd / Σ_k s_kd c_kd (0 where no actor has weight, as decide)."""
+        numerator = (position * self.salience * self.capability).sum(axis=0)
+        safe = np.where(self.total != 0, self.total, 1)
+        return np.where(self.total != 0, numerator / safe, 0 * numerator)
+
+    def play_round(self, position: Array, rng: np.random.Generator) -> _RoundOutcome:
+        self.x = position
+        self.recorded = []
+        mds = self.weighted_mean(position)
+        left = position <= mds
+        groups = left[:, self.pair_p].astype(np.int64) + 2 * left[:, self.pair_q]
+        both = self.problem.present[:, self.pair_p] & self.problem.present[:, self.pair_q]
+        self.groups = np.where(both, groups, -1)
+        self.cand = self._candidates(rng)
+        if self.cand.gain.size:
+            self._calculate(np.arange(self.cand.gain.size))
+        realised = np.array(self._realise_all(), dtype=np.int64)
+        voting, next_position = position.copy(), position.copy()
+        if realised.size:
+            cand = self.cand
+            # In realisation order, I before J; the last write to a cell wins (decide's loop).
+            actor, issue = cand.actor[:, realised].T.ravel(), cand.supply[:, realised].T.ravel()
+            y, start = cand.y[:, realised].T.ravel(), cand.start[:, realised].T.ravel()
+            cell = actor * self.problem.n_issues + issue
+            last = cell.size - 1 - np.unique(cell[::-1], return_index=True)[1]
+            voting[actor[last], issue[last]] = y[last]
+            held = 1 - self.salience[actor, issue]
+            kept = self.number.salience_weight
+            fixed = self.number.fixed_weight
+            moved = held * kept * y + fixed * y + (1 - held * kept - fixed) * start
+            next_position[actor[last], issue[last]] = moved[last]
+        listed = self.cand.valid[realised]
+        return _RoundOutcome(
+            preference_mds=mds,
+            voting_mds=self.weighted_mean(voting),
+            voting_positions=voting,
+            next_positions=next_position,
+            exchanges=self._exchange_columns(realised, listed),
+            externalities=self._externality_columns(),
+        )
+
+    def _candidates(self, rng: np.random.Generator) -> _Candidates:
+        """Every (A, D) and (B, C) actor pair of every issue pair, in decide's order."""
+        n_actors = self.problem.n_actors
+        ok = self.trades[:, self.pair_p] & self.trades[:, self.pair_q]
+        group = np.where(ok, self.groups, -1).T
+        mask = np.zeros((self.pair_p.size, 2, n_actors, n_actors), dtype=bool)
+        mask[:, 0] = (group == 0)[:, :, None] & (group == 3)[:, None, :]
+        mask[:, 1] = (group == 1)[:, :, None] & (group == 2)[:, None, :]
+        pair, inner, first, second = np.nonzero(mask)
+        p, q = self.pair_p[pair], self.pair_q[pair]
+        s = self.salience
+        # I is the actor with the larger s_p / s_q: it demands p, where it cares relatively more.
+        swap = s[first, p] / s[first, q] < s[second, p] / s[second, q]
+        actor_i, actor_j = np.where(swap, second, first), np.where(swap, first, second)
+        cand = _Candidates(pair.size, n_actors, self.number)
+        cand.pair, cand.inner = pair, inner
+        cand.actor[0], cand.actor[1] = actor_i, actor_j
+        cand.supply[0], cand.supply[1] = q, p
+        cand.demand[0], cand.demand[1] = p, q
+        cand.target[0], cand.target[1] = self.x[actor_j, q], self.x[actor_i, p]
+        cand.start[0], cand.start[1] = self.x[actor_i, q], self.x[actor_j, p]
+        cand.supply_at[:] = cand.start
+        s_ip, s_iq, s_jp, s_jq = s[actor_i, p], s[actor_i, q], s[actor_j, p], s[actor_j, q]
+        if self.variant == "equal-gain":
+            # decide's by_exchange_ratio: equal gains need r_q (s_iq + s_jq) = r_p (s_ip + s_jp).
+            cand.ratio[0] = (s_iq + s_jq) / (s_ip + s_jp)
+            cand.ratio[1] = (s_jp + s_ip) / (s_jq + s_iq)
+        elif pair.size:
+            # r_q / r_p between s_jp / s_jq (J gains nothing) and s_ip / s_iq (I gains nothing).
+            equal = (s_jp + s_ip) / (s_jq + s_iq)
+            rate = equal + self.p * (rng.uniform(s_jp / s_jq, s_ip / s_iq) - equal)
+            cand.ratio[1], cand.ratio[0] = rate, 1 / rate
+        return cand
+
+    # ------------------------------------------------------------------ the greedy realisation
+    def _realise_all(self) -> list[int]:
+        """decide's ModelLoop: realise the highest gain until no candidate is left."""
+        cand = self.cand
+        queue = np.arange(cand.gain.size)
+        realised: list[int] = []
+        while queue.size:
+            key = self.number.tie_key(cand.gain[queue])
+            order = np.argsort(-key, kind="stable")
+            queue, key = queue[order], key[order]
+            chosen, queue = int(queue[0]), queue[1:]
+            if queue.size and self.number.tied(key[0], key[1]):
+                runner_up = int(queue[0])
+                exact = bool(cand.gain[chosen] == cand.gain[runner_up])
+                if self.ties.take_runner_up(len(realised) + 1, exact):
+                    queue = np.append(queue[1:], chosen)
+                    chosen = runner_up
+                else:
+                    # decide appends a second reference to the runner-up; copied on purpose.
+                    queue = np.append(queue, runner_up)
+            if not cand.valid[chosen]:
+                continue
+            queue = self._recalculate_queue(queue, chosen)
+            realised.append(chosen)
+            self._record_externalities(chosen)
+        return realised
+
+    def _recalculate_queue(self, queue: IntArray, chosen: int) -> IntArray:
+        """decide's remove_invalid_exchanges: recompute what the realised exchange touches.
+
+        decide walks the queue in order; the order matters only for a second reference to the
+        same candidate (its tie quirk) and for a reference to the realised exchange itself
+        (which is then recomputed against itself). So the queue is handled in batches: the
+        segments between references to the realised exchange, and within a segment one batch
+        per repetition of a candidate. Candidates invalid beforehand or afterwards drop out.
+        """
+        cand = self.cand
+        keep = cand.valid[queue].copy()
+        touched = self._touches(queue, chosen) & keep
+        bounds = [0, *np.flatnonzero(queue == chosen).tolist(), queue.size]
+        for segment, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if segment:
+                if cand.valid[chosen]:
+                    self._recalculate(np.array([chosen]), chosen)
+                keep[begin] = cand.valid[chosen]
+                begin += 1
+            pending = begin + np.flatnonzero(touched[begin:end])
+            while pending.size:
+                _, first = np.unique(queue[pending], return_index=True)
+                batch = pending[np.sort(first)]
+                live = batch[cand.valid[queue[batch]]]
+                if live.size:
+                    self._recalculate(queue[live], chosen)
+                keep[batch] = cand.valid[queue[batch]]
+                pending = np.setdiff1d(pending, batch, assume_unique=True)
+        return queue[keep]
+
+    def _touches(self, rows: IntArray, chosen: int) -> BoolArray:
+        """Rows with a side of the same actor and supply issue, or actor and demand issue."""
+        cand = self.cand
+        hit = np.zeros(rows.size, dtype=bool)
+        for side in (0, 1):
+            same_actor = cand.actor[side, rows][None, :] == cand.actor[:, chosen][:, None]
+            same_supply = cand.supply[side, rows][None, :] == cand.supply[:, chosen][:, None]
+            same_demand = cand.demand[side, rows][None, :] == cand.demand[:, chosen][:, None]
+            hit |= (same_actor & (same_supply | same_demand)).any(axis=0)
+        return hit
+
+    def _recalculate(self, rows: IntArray, chosen: int) -> None:
+        """decide's AbstractExchange.recalculate of ``rows`` after ``chosen`` was realised."""
+        cand = self.cand
+        actor, supply, demand = cand.actor[:, chosen].copy(), cand.supply[:, chosen].copy(), cand.demand[:, chosen].copy()
+        y, move, start = cand.y[:, chosen].copy(), cand.move[:, chosen].copy(), cand.start[:, chosen].copy()
+        again = np.zeros(rows.size, dtype=bool)
+        # A side that already supplied this issue now starts from its voting position there.
+        for side in (0, 1):
+            as_i = (cand.actor[side, rows] == actor[0]) & (cand.supply[side, rows] == supply[0])
+            as_j = ~as_i & (cand.actor[side, rows] == actor[1]) & (cand.supply[side, rows] == supply[1])
+            for match, source in ((as_i, 0), (as_j, 1)):
+                hit = rows[match]
+                cand.supply_at[side, hit] = y[source]
+                cand.push(side, hit, np.full(hit.size, move[source], dtype=self.number.dtype))
+            again |= as_i | as_j
+        cand.pop(rows[again])
+        # A side that demands what a realised side demanded: the realised partner's voting
+        # position becomes an update for this candidate's supplier of that issue.
+        for receiver, giver in ((1, 0), (0, 1)):
+            for side in (0, 1):
+                match = (cand.actor[side, rows] == actor[receiver]) & (cand.demand[side, rows] == demand[receiver])
+                hit = rows[match]
+                if not hit.size:
+                    continue
+                old = cand.updates[1 - side, hit, actor[giver]]
+                had = cand.has_update[1 - side, hit, actor[giver]]
+                toward = np.where(start[giver] <= old, np.minimum(old, y[giver]), np.maximum(old, y[giver]))
+                cand.updates[1 - side, hit, actor[giver]] = np.where(had, toward, y[giver])
+                cand.has_update[1 - side, hit, actor[giver]] = True
+                fresh = ~again[match]
+                cand.pop(hit[fresh])
+                again[np.flatnonzero(match)[fresh]] = True
+        if again.any():
+            self._calculate(rows[again])
+
+    # ------------------------------------------------------------------ one exchange's numbers
+    def _numerator(self, side: int, rows: IntArray, at: Array, updates_last: bool = False) -> Array:
+        """Σ_k x_k s_k c_k of the side's supply issue with this candidate's updates and the side's
+        actor at ``at`` (decide's adjusted_nbs; ``updates_last`` applies the updates after
+        placing the actor, as decide's adjusted_nbs_by_position does)."""
+        cand = self.cand
+        issue, actor = cand.supply[side, rows], cand.actor[side, rows]
+        position = self.x[:, issue].T.copy()
+        updates, has = cand.updates[side, rows], cand.has_update[side, rows]
+        index = np.arange(rows.size)
+        if not updates_last:
+            position = np.where(has, updates, position)
+        position[index, actor] = at
+        if updates_last:
+            position = np.where(has, updates, position)
+        return (position * self.salience[:, issue].T * self.capability[:, issue].T).sum(axis=1)
+
+    def _move_valid(self, side: int, rows: IntArray) -> BoolArray:
+        """decide's is_move_valid on the history that ends in the side's current move."""
+        cand = self.cand
+        slack = self.number.slack
+        move = cand.move[side, rows]
+        size = np.abs(move)
+        end = cand.supply_at[side, rows] + move
+        total = cand.prefix_sum[side, rows] + move
+        low, high = np.minimum(cand.prefix_min[side, rows], move), np.maximum(cand.prefix_max[side, rows], move)
+        ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack) & (total <= SCALE + slack)
+        return ok & (((low < 0) & (high < 0)) | ((low > 0) & (high > 0)))
+
+    def _gain(self, eu_i: Array, eu_j: Array) -> Array:
+        """Equal gain: both gains are equal, decide keeps I's; a random rate: the smaller one."""
+        return eu_i if self.variant == "equal-gain" else np.minimum(eu_i, eu_j)
+
+    def _calculate(self, rows: IntArray) -> None:
+        """decide's EqualGainExchange.calculate for ``rows``.
+
+        J moves to I's position on p, which shifts O_p by r_p = |x_ip - x_jp| s_jp c_jp / W_p;
+        I's move on q follows from the ratio: |m_i| = r_q W_q / (c_iq s_iq). If I would pass
+        J's position on q, I moves there instead and J's move follows. The gains are
+        eu = |r_dem s_dem - r_sup s_sup| (salience-weighted shifts of the two means).
+        """
+        cand = self.cand
+        s, c = self.salience, self.capability
+        a_i, a_j = cand.actor[0, rows], cand.actor[1, rows]
+        q, p = cand.supply[0, rows], cand.supply[1, rows]
+        x_i, x_j = cand.supply_at[0, rows], cand.supply_at[1, rows]
+        t_i, t_j = cand.target[0, rows], cand.target[1, rows]
+        w_p, w_q = self.total[p], self.total[q]
+        dp = np.abs(t_j - x_j) * s[a_j, p] * c[a_j, p] / w_p
+        dq = cand.ratio[1, rows] * dp
+        move_i = dq * w_q / (c[a_i, q] * s[a_i, q])
+        move_j = np.abs(t_j - x_j)
+        over = np.abs(move_i) > np.abs(t_i - x_i)
+        if over.any():
+            full = np.abs(t_i[over] - x_i[over])
+            dq[over] = full * s[a_i[over], q[over]] * c[a_i[over], q[over]] / w_q[over]
+            dp[over] = cand.ratio[0, rows[over]] * dq[over]
+            move_i[over] = full
+            move_j[over] = dp[over] * w_p[over] / (c[a_j[over], p[over]] * s[a_j[over], p[over]])
+        move_i = np.where(x_i > t_i, -move_i, move_i)
+        move_j = np.where(x_j > t_j, -move_j, move_j)
+        cand.push(0, rows, move_i)
+        cand.push(1, rows, move_j)
+        cand.y[0, rows], cand.y[1, rows] = x_i + move_i, x_j + move_j
+        eu_i = np.abs(dq * s[a_i, q] - dp * s[a_i, p])
+        eu_j = np.abs(dp * s[a_j, p] - dq * s[a_j, q])
+        gain = self._gain(eu_i, eu_j)
+        cand.gain[rows] = gain
+        cand.eu[0, rows], cand.eu[1, rows] = eu_i, eu_j
+        valid = self._move_valid(0, rows) & self._move_valid(1, rows) & (gain >= TINY)
+        cand.valid[rows] = valid
+        checked = rows[valid]
+        if checked.size:
+            self._cap_at_demander(0, checked)
+            self._cap_at_demander(1, checked)
+            cand.valid[checked] = self._move_valid(0, checked) & self._move_valid(1, checked)
+
+    def _cap_at_demander(self, side: int, rows: IntArray) -> None:
+        """decide's check_nbs: stop the supplier where the mean reaches its partner.
+
+        nbs0 and nbs1 are the side's supply-issue means before and after its move (with the
+        candidate's updates). If the partner's position lies strictly between them the move
+        is shortened to |m| = |W (x_partner - nbs0) / (c s)|, which puts the mean on the
+        partner, and the partner's move follows from the ratio.
+        """
+        cand = self.cand
+        other = 1 - side
+        issue = cand.supply[side, rows]
+        total = self.total[issue]
+        cand.nbs0[side, rows] = self._numerator(side, rows, cand.supply_at[side, rows]) / total
+        cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
+        before = cand.target[side, rows] - cand.nbs0[side, rows]
+        after = cand.target[side, rows] - cand.nbs1[side, rows]
+        slack = self.number.slack
+        beyond = ((before > slack) & (after < -slack)) | ((before < -slack) & (after > slack))
+        rows = rows[beyond]
+        if not rows.size:
+            return
+        s, c = self.salience, self.capability
+        issue, total = issue[beyond], total[beyond]
+        actor, partner, partner_issue = cand.actor[side, rows], cand.actor[other, rows], cand.supply[other, rows]
+        x_own, x_partner, target = cand.supply_at[side, rows], cand.supply_at[other, rows], cand.target[side, rows]
+        numerator = self._numerator(side, rows, x_own, updates_last=True)
+        move_own = np.abs((target * total - numerator) / (s[actor, issue] * c[actor, issue]))
+        ratio_own = move_own * s[actor, issue] * c[actor, issue] / total
+        ratio_partner = cand.ratio[side, rows] * ratio_own
+        move_partner = np.abs(ratio_partner * self.total[partner_issue] / (c[partner, partner_issue] * s[partner, partner_issue]))
+        move_partner = np.where(x_partner > cand.target[other, rows], -move_partner, move_partner)
+        move_own = np.where(x_own > target, -move_own, move_own)
+        cand.move[other, rows], cand.move[side, rows] = move_partner, move_own
+        cand.y[other, rows], cand.y[side, rows] = x_partner + move_partner, x_own + move_own
+        eu_partner = np.abs(ratio_partner * s[partner, partner_issue] - ratio_own * s[partner, issue])
+        eu_own = np.abs(ratio_own * s[actor, issue] - ratio_partner * s[actor, partner_issue])
+        cand.gain[rows] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
+        cand.eu[other, rows], cand.eu[side, rows] = eu_partner, eu_own
+        cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
+        cand.capped[side, rows] = True
+
+    # ------------------------------------------------------------------------ what is recorded
+    def _record_externalities(self, chosen: int) -> None:
+        """decide's actor_externalities of a realised exchange, for every actor.
+
+        E_k = (|nbs0_J - x_kp| - |nbs1_J - x_kp|) s_kp + (|nbs0_I - x_kq| - |nbs1_I - x_kq|) s_kq
+        with p and q the supply issues of J and I and positions at round start: positive when
+        the means moved toward k. Actors missing one of the issues get 0; the two traders get
+        the exchange's gain ("own").
+        """
+        cand = self.cand
+        p, q = cand.supply[1, chosen], cand.supply[0, chosen]
+        x, s = self.x, self.salience
+        value = (np.abs(cand.nbs0[1, chosen] - x[:, p]) - np.abs(cand.nbs1[1, chosen] - x[:, p])) * s[:, p] + (
+            np.abs(cand.nbs0[0, chosen] - x[:, q]) - np.abs(cand.nbs1[0, chosen] - x[:, q])
+        ) * s[:, q]
+        value = np.where(self.problem.present[:, p] & self.problem.present[:, q], value, 0 * value)
+        own = np.isin(np.arange(value.size), cand.actor[:, chosen])
+        value = np.where(own, cand.gain[chosen], value)
+        inner = np.isin(self.groups[:, cand.pair[chosen]], (0, 3) if cand.inner[chosen] == 0 else (1, 2))
+        kind = np.where(own, "own", np.where(inner, "inner", "outer"))
+        self.recorded.append((chosen, value.astype(float), kind))
+
+    def _exchange_columns(self, rows: IntArray, listed: BoolArray) -> dict[str, Array]:
+        cand = self.cand
+        columns: dict[str, Array] = {"order": np.arange(1, rows.size + 1)}
+        for side, name in ((0, "i"), (1, "j")):
+            columns[f"actor_{name}"] = cand.actor[side, rows]
+            columns[f"supply_{name}"] = cand.supply[side, rows]
+            columns[f"x_{name}"] = cand.supply_at[side, rows]
+            columns[f"y_{name}"] = cand.y[side, rows]
+            columns[f"eu_{name}"] = cand.eu[side, rows].astype(float)
+        columns["gain"] = cand.gain[rows].astype(float)
+        columns["listed"] = listed
+        return columns
+
+    def _externality_columns(self) -> dict[str, Array]:
+        n_actors, count = self.problem.n_actors, len(self.recorded)
+        return {
+            "order": np.repeat(np.arange(1, count + 1), n_actors),
+            "actor": np.tile(np.arange(n_actors), count),
+            "value": np.concatenate([value for _, value, _ in self.recorded]) if count else np.zeros(0),
+            "kind": np.concatenate([kind for _, _, kind in self.recorded]) if count else np.zeros(0, dtype="U5"),
+        }
+
+
+def _with_round(columns: dict[str, Array], round_number: int) -> dict[str, Array]:
+    length = len(next(iter(columns.values())))
+    return {"round": np.full(length, round_number, dtype=np.int64), **columns}
+
+
+def _concatenate(tables: list[dict[str, Array]]) -> dict[str, Array]:
+    return {key: np.concatenate([table[key] for table in tables]) for key in tables[0]} if tables else {}
+
+
+EXCHANGE_COLUMNS = (
+    "round", "order", "actor_i", "supply_i", "x_i", "y_i", "move_i", "eu_i",
+    "actor_j", "supply_j", "x_j", "y_j", "move_j", "eu_j", "gain", "listed",
+)
+EXTERNALITY_COLUMNS = ("round", "order", "actor", "value", "kind", "positive")
+
+
+def _exchange_table(problem: Problem, columns: dict[str, Array], lower: Array, step: Array) -> dict[str, Array]:
+    """The exchanges realised, one row each, positions on the issues' own scales."""
+    if not columns:
+        return {name: np.zeros(0) for name in EXCHANGE_COLUMNS}
+    actors, issues = np.array(problem.actors), np.array(problem.issues)
+    table: dict[str, Array] = {"round": columns["round"], "order": columns["order"]}
+    for side in ("i", "j"):
+        issue = columns[f"supply_{side}"]
+        safe = np.where(step[issue] != 0, step[issue], 1)
+
+        def scale(internal: Array) -> Array:
+            return np.where(internal == 0, lower[issue], internal / safe + lower[issue]).astype(float)
+
+        table[f"actor_{side}"] = actors[columns[f"actor_{side}"]]
+        table[f"supply_{side}"] = issues[issue]
+        table[f"x_{side}"] = scale(columns[f"x_{side}"])
+        table[f"y_{side}"] = scale(columns[f"y_{side}"])
+        table[f"move_{side}"] = table[f"y_{side}"] - table[f"x_{side}"]
+        table[f"eu_{side}"] = columns[f"eu_{side}"]
+    table["gain"] = columns["gain"]
+    table["listed"] = columns["listed"]
+    return {name: table[name] for name in EXCHANGE_COLUMNS}
+
+
+def _externality_table(problem: Problem, columns: dict[str, Array]) -> dict[str, Array]:
+    """Every realised exchange's externality on every actor (0-100 scale distances x salience)."""
+    if not columns:
+        return {name: np.zeros(0) for name in EXTERNALITY_COLUMNS}
+    return {
+        "round": columns["round"],
+        "order": columns["order"],
+        "actor": np.array(problem.actors)[columns["actor"]],
+        "value": columns["value"],
+        "kind": columns["kind"],
+        "positive": columns["value"] > 0,
+    }
