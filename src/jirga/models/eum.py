@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from jirga.errors import JirgaError
 from jirga.models.base import Array, Problem, Trajectory, per_issue
-from jirga.models.baseline import effective_weight, weighted_mean, weighted_median
+from jirga.models.baseline import weighted_mean, weighted_median
 
 Variant = Literal["scholz", "printed"]
 PositionRange = Literal["initial", "current", "scale"]
@@ -147,9 +147,8 @@ class ExpectedUtility:
         position = problem.position[..., 0].reshape(-1, n).astype(float)
         capability = np.broadcast_to(problem.capability[..., 0], (*batch, n)).reshape(-1, n)
         salience = np.broadcast_to(problem.salience[..., 0], (*batch, n)).reshape(-1, n)
-        outcome_weight = np.broadcast_to(effective_weight(problem)[..., 0], (*batch, n)).reshape(-1, n)
         width = float(problem.upper[0] - problem.lower[0])
-        history = self._play(position, capability, salience, outcome_weight, width)
+        history = self._play(position, capability, salience, width)
         positions = history.pop("positions")
         played = history.pop("rounds")
         summary = history["mean"] if self.outcome == "mean" else history["median"]
@@ -165,12 +164,13 @@ class ExpectedUtility:
         )
 
     def _play(
-        self, position: Array, capability: Array, salience: Array, outcome_weight: Array, width: float
+        self, position: Array, capability: Array, salience: Array, width: float
     ) -> dict[str, Array]:
         """Run up to ``rounds`` rounds on ``(batch, n)`` arrays; the per-round history."""
         batch, n = position.shape
         active = capability > 0
         vote_weight = np.where(active, capability * salience, 0.0)
+        outcome_weight = _outcome_weight(vote_weight, active)
         initial_span = _span(position, active)
         positions = [position]
         risks = [np.ones((batch, n))]
@@ -220,16 +220,19 @@ class ExpectedUtility:
         position: Array,
         salience: Array,
         vote_weight: Array,
-        outcome_weight: Array,
+        median_weight: Array,
         active: NDArray[np.bool_],
         span: Array,
     ) -> _Round:
         """One round of the model on ``(batch, n)`` arrays (Scholz §2-§6)."""
+        # Distances are normalised by the range and only taken between active actors, so that
+        # every base of a power below lies in [0, 1].
         span = np.where(span > 0, span, 1.0)
-        distance = np.abs(position[:, :, None] - position[:, None, :]) / span[:, None, None]
-        median = weighted_median(position[..., None], outcome_weight[..., None])[..., 0]
-        to_median = np.abs(position - median[:, None]) / span[:, None]
-        pair = active[:, :, None] & active[:, None, :] & (distance > 0)
+        both = active[:, :, None] & active[:, None, :]
+        distance = np.where(both, np.abs(position[:, :, None] - position[:, None, :]) / span[:, None, None], 0.0)
+        median = weighted_median(position[..., None], median_weight[..., None])[..., 0]
+        to_median = np.where(active, np.abs(position - median[:, None]) / span[:, None], 0.0)
+        pair = both & (distance > 0)
         neutral = np.ones_like(position)
 
         # Step 1: security and risk with every r_i = 1 (Scholz §5).
@@ -270,7 +273,7 @@ class ExpectedUtility:
         self, position: Array, vote_weight: Array, exponent: Array, active: NDArray[np.bool_], span: Array
     ) -> Array:
         """P[i, j]: i's probability of prevailing when it challenges j (Scholz §4)."""
-        support = third_party_support(position, vote_weight, exponent, span)
+        support = third_party_support(position, vote_weight, exponent, active, span)
         if self.variant == "scholz":
             total = all_pairs_votes(position, vote_weight, exponent, active, span)[:, None, None]
             return np.divide(support, total, out=np.zeros_like(support), where=total > 0)
@@ -351,7 +354,16 @@ def expected_utility(
     return challenge - q * u_status_quo - (1 - q) * change
 
 
-def third_party_support(position: Array, vote_weight: Array, exponent: Array, span: Array) -> Array:
+def voter_losses(
+    voter_position: Array, voter_exponent: Array, voter_active: NDArray[np.bool_], position: Array, active: NDArray[np.bool_], span: Array
+) -> Array:
+    """loss[b, k, a] = (|x_k - x_a| / range)^r_k: voter k's utility loss at actor a's position (0 unless both are active)."""
+    both = voter_active[:, :, None] & active[:, None, :]
+    ratio = np.where(both, np.abs(voter_position[:, :, None] - position[:, None, :]) / span[:, None, None], 0.0)
+    return ratio ** voter_exponent[:, :, None]
+
+
+def third_party_support(position: Array, vote_weight: Array, exponent: Array, active: NDArray[np.bool_], span: Array) -> Array:
     """N[i, j] = Σ_k c_k s_k max(0, d_kj^r_k - d_ki^r_k): the votes for x_i over x_j (Scholz §3.2, §4).
 
     Voter k prefers x_i to x_j exactly when it is nearer to x_i, that is on x_i's side of the
@@ -365,8 +377,8 @@ def third_party_support(position: Array, vote_weight: Array, exponent: Array, sp
     voter_position = np.take_along_axis(position, order, axis=-1)
     voter_weight = np.take_along_axis(vote_weight, order, axis=-1)
     voter_exponent = np.take_along_axis(exponent, order, axis=-1)
-    # loss[b, k, a]: sorted voter k's distance from actor a's position, (|x_k - x_a| / range)^r_k
-    loss = (np.abs(voter_position[:, :, None] - position[:, None, :]) / span[:, None, None]) ** voter_exponent[:, :, None]
+    voter_active = np.take_along_axis(active, order, axis=-1)
+    loss = voter_losses(voter_position, voter_exponent, voter_active, position, active, span)
     cumulative = np.zeros((batch, n + 1, n))
     np.cumsum(voter_weight[:, :, None] * loss, axis=1, out=cumulative[:, 1:, :])
 
@@ -397,12 +409,12 @@ def all_pairs_votes(position: Array, vote_weight: Array, exponent: Array, active
     y_(0) <= ... <= y_(m-1), Σ_a Σ_b |y_a - y_b| = 2 Σ_k (2k - m + 1) y_(k), so each voter's
     sum costs a sort.
     """
-    loss = (np.abs(position[:, :, None] - position[:, None, :]) / span[:, None, None]) ** exponent[:, :, None]
-    loss = np.sort(np.where(active[:, None, :], loss, np.inf), axis=-1)
+    loss = voter_losses(position, exponent, active, position, active, span)
+    loss = np.sort(np.where(active[:, None, :], loss, np.inf), axis=-1)  # inactive positions last
     count = active.sum(axis=-1)[:, None, None]
     rank = np.arange(position.shape[-1])[None, None, :]
-    coefficient = 2 * rank - count + 1
-    pairwise = 2 * np.where(rank < count, coefficient * np.where(np.isfinite(loss), loss, 0.0), 0.0).sum(axis=-1)
+    inside = rank < count
+    pairwise = 2 * np.where(inside, (2 * rank - count + 1) * np.where(inside, loss, 0.0), 0.0).sum(axis=-1)
     return (vote_weight * pairwise).sum(axis=-1)
 
 
@@ -415,13 +427,14 @@ def risk_exponents(attacked: Array, active: NDArray[np.bool_]) -> Array:
     """
     pair = active[:, :, None] & active[:, None, :] & ~np.eye(active.shape[-1], dtype=bool)
     exposure = np.where(pair, attacked, 0.0).sum(axis=-1)
-    most = np.where(active, exposure, -np.inf).max(axis=-1, keepdims=True)
-    least = np.where(active, exposure, np.inf).min(axis=-1, keepdims=True)
+    anyone = active.any(axis=-1, keepdims=True)
+    most = np.where(anyone, np.where(active, exposure, -np.inf).max(axis=-1, keepdims=True), 0.0)
+    least = np.where(anyone, np.where(active, exposure, np.inf).min(axis=-1, keepdims=True), 0.0)
     spread = most - least
-    level = np.abs(exposure).max(axis=-1, keepdims=True)
-    distinct = np.isfinite(spread) & (spread > TIE * (1 + level))
-    risk = np.divide(2 * exposure - most - least, spread, out=np.zeros_like(exposure), where=distinct)
-    return np.where(active, (1 - risk / 3) / (1 + risk / 3), 1.0)
+    distinct = spread > TIE * (1 + np.abs(exposure).max(axis=-1, keepdims=True))
+    risk = np.divide(2 * exposure - most - least, spread, out=np.zeros_like(exposure), where=distinct & active)
+    risk = np.clip(risk, -1.0, 1.0)  # only rounding could leave [-1, 1]
+    return (1 - risk / 3) / (1 + risk / 3)
 
 
 def classify_offers(own: Array, other: Array, position: Array, pair: NDArray[np.bool_]) -> tuple[NDArray[np.int8], Array]:
@@ -490,6 +503,13 @@ def check_problem(problem: Problem) -> None:
             value = np.broadcast_to(values, problem.position.shape)[where]
             run = f" (batch item {where[:-2]})" if len(where) > 2 else ""
             raise JirgaError(f"actor {actor!r} on issue {issue!r}{run}: {value!r} is not {expected}", field=field_name)
+
+
+def _outcome_weight(vote_weight: Array, active: NDArray[np.bool_]) -> Array:
+    """The weights of the median μ and of the forecast: c*s; where every c*s is 0, the actors with
+    capability count equally, and where nobody has capability, everybody does."""
+    fallback = np.where(active.any(axis=-1, keepdims=True), active, True).astype(float)
+    return np.where(vote_weight.sum(axis=-1, keepdims=True) > 0, vote_weight, fallback)
 
 
 def _span(position: Array, active: NDArray[np.bool_]) -> Array:
