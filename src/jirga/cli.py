@@ -296,6 +296,14 @@ def _print_hindcast(result: Any) -> None:
     console.print(by_date)
 
 
+# --- report and web app (issue 9): the commands live in their packages -------------------
+from jirga.report.commands import report as _report  # noqa: E402
+from jirga.web.commands import serve as _serve  # noqa: E402
+
+app.command("report")(_report)
+app.command("serve")(_serve)
+
+
 def main() -> None:
     """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
     try:
