@@ -304,6 +304,12 @@ app.command("report")(_report)
 app.command("serve")(_serve)
 
 
+# --- evidence (issue 3): jirga ingest / evidence / timeline / actors / suggest ---------------
+from jirga.evidence.commands import register as _register_evidence  # noqa: E402
+
+_register_evidence(app)
+
+
 def main() -> None:
     """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
     try:

@@ -78,10 +78,10 @@ class Event:
 def category_of(verb: Token) -> str | None:
     """The PLOVER category of ``verb`` (negation applied), or None if it names no event."""
     lemma = verb.lemma_.lower()
-    category = None
-    for child in verb.children:
-        if child.dep_ in ("prt", "prep", "advmod") and (lemma, child.lower_) in PHRASAL:
-            category = PHRASAL[(lemma, child.lower_)]
+    particles = [child for child in verb.children if child.dep_ in ("prt", "advmod")]
+    # A preposition counts only when its object is not a date ("called on Pakistan", not "called on Monday").
+    prepositions = [child for child in verb.children if child.dep_ == "prep" and not any(token.ent_type_ == "DATE" for token in child.subtree)]
+    category = next((PHRASAL[(lemma, child.lower_)] for child in particles + prepositions if (lemma, child.lower_) in PHRASAL), None)
     if category is None and lemma == "hold":
         if any(child.dep_ == "dobj" and child.lemma_.lower() in MEETING_NOUNS for child in verb.children):
             category = "CONSULT"
