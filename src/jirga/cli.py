@@ -310,6 +310,12 @@ from jirga.evidence.commands import register as _register_evidence  # noqa: E402
 _register_evidence(app)
 
 
+# --- uncertainty, sensitivity and what-if (issue 4): jirga montecarlo / sensitivity / whatif ---
+from jirga.analysis.commands import register as _register_analysis  # noqa: E402
+
+_register_analysis(app)
+
+
 def main() -> None:
     """Entry point: run the app and turn :class:`JirgaError` into one line on stderr and exit 2."""
     try:
