@@ -6,7 +6,9 @@ Bad input ends with one line on standard error (``file:line: field: message``) a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sys
 from enum import Enum
@@ -22,6 +24,7 @@ from jirga import __version__
 from jirga.errors import JirgaError, ScenarioErrors
 from jirga.forecast import ForecastResult, run_forecast
 from jirga.models import MODELS
+from jirga.models.exchange import EXCHANGE_COLUMNS, EXTERNALITY_KINDS, ExchangeModel, exchange_report
 from jirga.scenario import FORMATS, Scenario, load_scenario, read_scenario, write_scenario
 from jirga.scenario.checks import check_evidence
 from jirga.scenario.native import field_name
@@ -90,6 +93,9 @@ def forecast(
         Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    exchanges: Annotated[
+        bool, typer.Option("--exchanges", help="Exchange model: who gave what to whom per round, and the externalities.")
+    ] = False,
 ) -> None:
     """Forecast every issue of a scenario with each bargaining model."""
     loaded = load_scenario(scenario)
@@ -101,12 +107,60 @@ def forecast(
         as_of=as_of.date() if as_of else None,
         seed=seed,
     )
-    if output is OutputFormat.json:
+    if exchanges:
+        _print_exchanges(result, output)
+    elif output is OutputFormat.json:
         console.print_json(json.dumps(result.to_json(rounds=rounds)))
     elif output is OutputFormat.csv:
         sys.stdout.write(result.to_csv(rounds=rounds))
     else:
         _print_forecast(result, rounds)
+
+
+# --- exchange model: --exchanges (issue 8) -------------------------------------------------
+def _print_exchanges(result: ForecastResult, output: OutputFormat) -> None:
+    """The exchanges and externalities of every exchange-model run, in the chosen format."""
+    runs = [run for run in result.runs if run.name == ExchangeModel.name]
+    if not runs:
+        raise JirgaError("--exchanges needs the exchange model (--model exchange)", field="--exchanges")
+    reports = [(run, *exchange_report(run.trajectory)) for run in runs]
+    if output is OutputFormat.json:
+        data = [{"model": run.name, "exchanges": rows, "externalities": totals} for run, rows, totals in reports]
+        console.print_json(json.dumps(data[0] if len(data) == 1 else data))
+        return
+    if output is OutputFormat.csv:
+        stream = io.StringIO()
+        writer = csv.DictWriter(stream, fieldnames=[*EXCHANGE_COLUMNS, *EXTERNALITY_KINDS], lineterminator="\n")
+        writer.writeheader()
+        for _, rows, _ in reports:
+            writer.writerows({key: repr(value) if isinstance(value, float) else value for key, value in row.items()} for row in rows)
+        sys.stdout.write(stream.getvalue())
+        return
+    for run, rows, totals in reports:
+        for round_number in sorted({row["round"] for row in rows}):
+            table = Table(title=f"{run.title}: exchanges of round {round_number}", title_justify="left")
+            for name in ("#", "first actor moves", "second actor moves in return", "gain", "ext. +", "ext. −"):
+                table.add_column(name, justify="left" if "moves" in name else "right")
+            for row in (row for row in rows if row["round"] == round_number):
+                positive = row["inner_positive"] + row["outer_positive"]
+                negative = row["inner_negative"] + row["outer_negative"]
+                table.add_row(
+                    str(row["order"]) + ("" if row["listed"] else "*"),
+                    f"{row['actor_i']} on {row['supply_i']} {row['x_i']:.1f} → {row['y_i']:.1f}",
+                    f"{row['actor_j']} on {row['supply_j']} {row['x_j']:.1f} → {row['y_j']:.1f}",
+                    f"{row['gain']:.4f}",
+                    f"{positive:.3f}",
+                    f"{negative:.3f}",
+                )
+            console.print(table)
+        table = Table(title=f"{run.title}: externalities by actor and round", title_justify="left")
+        for name in ("round", "actor", *EXTERNALITY_KINDS):
+            table.add_column(name.replace("_", " "), justify="left" if name == "actor" else "right")
+        for total in totals:
+            table.add_row(str(total["round"]), total["actor"], *(f"{total[kind]:.3f}" for kind in EXTERNALITY_KINDS))
+        console.print(table)
+    console.print("[dim]Each row: the first actor moves on its issue toward the second, who moves on the other issue in return. "
+                  "* = undone by decide's tie quirk, not in decide's exchange list.[/dim]")
 
 
 def _print_forecast(result: ForecastResult, rounds: bool) -> None:

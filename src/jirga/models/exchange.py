@@ -88,7 +88,7 @@ class ExchangeModel:
             raise JirgaError(f"must lie in [0, 1], got {self.p}", field="p")
         if int(self.rounds) != self.rounds or self.rounds < 0:
             raise JirgaError(f"must be a whole number >= 0, got {self.rounds}", field="rounds")
-        if self.tie_decisions.strip("01"):
+        if not isinstance(self.tie_decisions, str) or self.tie_decisions.strip("01"):
             raise JirgaError("is a string of 0 and 1", field="tie_decisions")
         if self.arithmetic == "decimal" and self.variant != "equal-gain":
             raise JirgaError("decimal arithmetic reproduces decide's equal-gain model only", field="arithmetic")
@@ -673,3 +673,50 @@ def _externality_table(problem: Problem, columns: dict[str, Array]) -> dict[str,
         "kind": columns["kind"],
         "positive": columns["value"] > 0,
     }
+
+
+EXTERNALITY_KINDS = ("inner_positive", "inner_negative", "outer_positive", "outer_negative", "own")
+
+
+def externality_kind(kind: Array, value: Array) -> Array:
+    """decide's five classes: own, or inner/outer and positive (> 0) or negative (<= 0)."""
+    sign = np.where(value > 0, "_positive", "_negative")
+    return np.where(kind == "own", "own", np.char.add(kind.astype(str), sign))
+
+
+def exchange_report(trajectory: Trajectory) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Who gave what to whom, per round, and the externalities, as plain rows.
+
+    The first list has one row per realised exchange (the exchange table's columns plus its
+    externalities summed by class over all actors, decide's "Realizations"); the second one row
+    per round and actor with its externalities summed by class (decide's externalities.N.csv).
+    """
+    exchanges = trajectory.diagnostics["exchanges"]
+    externalities = trajectory.diagnostics["externalities"]
+    classes = externality_kind(externalities["kind"], externalities["value"])
+    rows = []
+    for index in range(len(exchanges["round"])):
+        row = {name: _plain_value(exchanges[name][index]) for name in EXCHANGE_COLUMNS}
+        mine = (externalities["round"] == row["round"]) & (externalities["order"] == row["order"])
+        row.update({kind: float(externalities["value"][mine & (classes == kind)].sum()) for kind in EXTERNALITY_KINDS})
+        rows.append(row)
+    totals = []
+    for round_number in np.unique(externalities["round"]):
+        in_round = externalities["round"] == round_number
+        for actor in trajectory.actors:
+            mine = in_round & (externalities["actor"] == actor)
+            totals.append(
+                {"round": int(round_number), "actor": actor}
+                | {kind: float(externalities["value"][mine & (classes == kind)].sum()) for kind in EXTERNALITY_KINDS}
+            )
+    return rows, totals
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return str(value)
