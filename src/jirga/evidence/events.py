@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from jirga.evidence.dates import resolve_date
-from jirga.evidence.gazetteer import Mention, sentence_index
+from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of
+from jirga.evidence.nlp import tokens_with_lemma
 
 CATEGORIES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
@@ -53,6 +54,7 @@ PHRASAL: dict[tuple[str, str], str] = {
 ambassador ("called back its ambassador") is PLOVER's SANCTION (reducing diplomatic relations)."""
 MEETING_NOUNS = frozenset({"meeting", "talk", "talks", "dialogue", "negotiation", "negotiations", "summit", "round"})
 """'hold' with one of these as its object is a CONSULT ("held a meeting")."""
+EVENT_LEMMAS = frozenset(LEXICON) | frozenset(verb for verb, _ in PHRASAL) | {"hold"}
 NEGATED_TO_REJECT = frozenset({"AGREE", "CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE"})
 OBJECT_DEPENDENCIES = frozenset({"dobj", "dative", "attr", "oprd", "pobj", "prep", "agent", "xcomp", "ccomp", "advcl", "acomp", "npadvmod"})
 
@@ -111,7 +113,7 @@ def _actors_in(mentions: list[Mention], start: int, end: int) -> list[Mention]:
 def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None) -> list[Event]:
     """Events of ``doc`` in text order; dates resolved against ``document_date``."""
     events: list[Event] = []
-    for token in doc:
+    for token in tokens_with_lemma(doc, EVENT_LEMMAS):
         if token.pos_ not in ("VERB", "AUX"):
             continue
         category = category_of(token)
@@ -142,7 +144,7 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
             target = next((mention.country for mention in object_actors if mention.country and mention.country != source), None)
         if target is None:
             continue
-        sentence = token.sent
+        sentence = sentence_of(doc, token.i)
         date = _date(sentence, token, document_date)
         events.append(
             Event(

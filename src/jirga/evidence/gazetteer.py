@@ -158,12 +158,28 @@ def _trim(span: Span) -> Span:
     return span.doc[start:end]
 
 
-def sentence_index(doc: Doc, token: int) -> int:
-    """The index of the sentence that holds token ``token`` (sentence starts cached on the doc)."""
+def _sentence_starts(doc: Doc) -> list[int]:
     starts = doc.user_data.get("jirga_sentence_starts")
     if starts is None:
         starts = doc.user_data["jirga_sentence_starts"] = [sentence.start for sentence in doc.sents]
-    return bisect_right(starts, token) - 1
+    return starts
+
+
+def sentence_index(doc: Doc, token: int) -> int:
+    """The index of the sentence that holds token ``token`` (sentence starts cached on the doc)."""
+    return bisect_right(_sentence_starts(doc), token) - 1
+
+
+def sentence_of(doc: Doc, token: int) -> Span:
+    """The sentence that holds token ``token`` (cheaper than ``Token.sent`` when asked often)."""
+    starts = _sentence_starts(doc)
+    index = bisect_right(starts, token) - 1
+    return doc[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(doc)]
+
+
+def sentences(doc: Doc) -> list[Span]:
+    starts = _sentence_starts(doc)
+    return [doc[start:end] for start, end in zip(starts, [*starts[1:], len(doc)])]
 
 
 def _without_article(name: str) -> str:

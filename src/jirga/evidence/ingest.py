@@ -27,7 +27,7 @@ from ruamel.yaml.error import YAMLError
 from jirga.errors import JirgaError
 from jirga.evidence.dates import guess_document_date
 from jirga.evidence.events import find_events
-from jirga.evidence.gazetteer import Gazetteer, MentionFinder
+from jirga.evidence.gazetteer import Gazetteer, MentionFinder, sentences
 from jirga.evidence.nlp import load_pipeline
 from jirga.evidence.quotes import find_quotes
 from jirga.evidence.stances import find_stances
@@ -322,7 +322,7 @@ def extract(doc, finder: MentionFinder, document_date: dt.date | None) -> dict[s
     """Everything extracted from one parsed document, by store table."""
     mentions = finder(doc)
     return {
-        "sentences": [{"sentence": index, "start": sentence.start_char, "end": sentence.end_char} for index, sentence in enumerate(doc.sents)],
+        "sentences": [{"sentence": index, "start": sentence.start_char, "end": sentence.end_char} for index, sentence in enumerate(sentences(doc))],
         "mentions": [
             {"start": item.start, "end": item.end, "text": item.text, "label": item.label, "actor": item.actor,
              "sentence": item.sentence, "place": item.place}

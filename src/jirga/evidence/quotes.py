@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from spacy.tokens import Doc, Span, Token
 
-from jirga.evidence.gazetteer import Mention, sentence_index
+from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of
+from jirga.evidence.nlp import tokens_with_lemma
 
 REPORTING_VERBS = frozenset({
     "say", "add", "tell", "state", "note", "stress", "emphasise", "emphasize", "argue", "claim", "insist", "warn",
@@ -96,14 +99,15 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 def find_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     """Direct and indirect quotations of ``doc`` with their speakers, in text order."""
-    spans = quote_spans(doc.text)
+    text = doc.text  # built afresh on every access: read it once
+    spans = quote_spans(text)
     quoted = _quoted_tokens(doc, spans)
     candidates: list[tuple[Quote, Token | None]] = []
     for start, end in spans:
         tokens = doc.char_span(start, end, alignment_mode="expand")
-        if len(doc.text[start:end].split()) < MINIMUM_WORDS or tokens is None or len(tokens) == 0:
+        if len(text[start:end].split()) < MINIMUM_WORDS or tokens is None or len(tokens) == 0:
             continue
-        quote = Quote(start, end, doc.text[start:end], "direct", None, None, None, None, sentence_index(doc, tokens.start))
+        quote = Quote(start, end, text[start:end], "direct", None, None, None, None, sentence_index(doc, tokens.start))
         candidates.append((quote, _nearest_reporting_verb(doc, tokens, quoted)))
     candidates += _indirect(doc, quoted)
     found: list[Quote] = []
@@ -111,7 +115,7 @@ def find_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     for quote, verb in sorted(candidates, key=lambda item: item[0].start):
         if verb is not None:
             quote = _with_speaker(quote, verb, mentions, previous)
-        elif previous is not None and _opens_sentence(doc, quote.start):
+        elif previous is not None and _opens_sentence(text, quote.start):
             quote = replace(quote, speaker=previous.speaker, role=previous.role, actor=previous.actor, inherited=True)
         attributed = quote.speaker is not None or quote.actor is not None
         if not attributed and len(quote.text.split()) < UNATTRIBUTED_MINIMUM_WORDS:
@@ -128,21 +132,20 @@ def _quoted_tokens(doc: Doc, spans: list[tuple[int, int]]) -> set[int]:
         tokens = doc.char_span(start, end, alignment_mode="expand")
         if tokens is not None:
             inside.update(range(tokens.start, tokens.end))
-    for token in doc:
-        if token.text in (OPENING, CLOSING, STRAIGHT):
-            inside.add(token.i)
+    marks = np.array([doc.vocab.strings.add(mark) for mark in (OPENING, CLOSING, STRAIGHT)], dtype=np.uint64)
+    inside.update(int(index) for index in np.flatnonzero(np.isin(doc.to_array("ORTH"), marks)))
     return inside
 
 
-def _opens_sentence(doc: Doc, start: int) -> bool:
+def _opens_sentence(text: str, start: int) -> bool:
     """Whether the quote at character ``start`` begins a sentence (not a phrase quoted mid-sentence)."""
-    before = doc.text[:start].rstrip(" “\"\t")
+    before = text[max(0, start - 200) : start].rstrip(" “\"\t")
     return not before or before[-1] in ".!?:\n”\""
 
 
 def _nearest_reporting_verb(doc: Doc, quote: Span, quoted: set[int]) -> Token | None:
     """The reporting verb with a subject nearest the quote in its sentence(s), quoted words not counted."""
-    first, last = doc[quote.start].sent, doc[quote.end - 1].sent
+    first, last = sentence_of(doc, quote.start), sentence_of(doc, quote.end - 1)
     candidates: list[tuple[int, int, Token]] = []
     for direction, indices in ((0, range(quote.end, last.end)), (1, range(quote.start - 1, first.start - 1, -1))):
         distance = 0
@@ -173,7 +176,7 @@ def _with_speaker(quote: Quote, verb: Token, mentions: list[Mention], previous: 
     doc = verb.doc
     left, right = subject.left_edge.i, subject.right_edge.i + 1
     phrase = doc[left:right]
-    person = next((entity for entity in doc.ents if entity.label_ == "PERSON" and left <= entity.start and entity.end <= right), None)
+    person = next((entity for entity in _people(doc) if left <= entity.start and entity.end <= right), None)
     actor = next(
         (mention.actor for mention in mentions if mention.actor and phrase.start_char <= mention.start and mention.end <= phrase.end_char),
         None,
@@ -189,6 +192,13 @@ def _with_speaker(quote: Quote, verb: Token, mentions: list[Mention], previous: 
     return replace(quote, speaker=name, role=role or None, actor=actor, verb=verb.lemma_)
 
 
+def _people(doc: Doc) -> list[Span]:
+    people = doc.user_data.get("jirga_people")
+    if people is None:
+        people = doc.user_data["jirga_people"] = [entity for entity in doc.ents if entity.label_ == "PERSON"]
+    return people
+
+
 def _without_article(text: str) -> str:
     return text[4:] if text.lower().startswith("the ") else text
 
@@ -196,8 +206,8 @@ def _without_article(text: str) -> str:
 def _indirect(doc: Doc, quoted: set[int]) -> list[tuple[Quote, Token]]:
     """Reported speech: a reporting verb outside quotes next to a clausal complement that holds no quote."""
     found: list[tuple[Quote, Token]] = []
-    for token in doc:
-        if token.i in quoted or token.lemma_.lower() not in REPORTING_VERBS or token.pos_ not in ("VERB", "AUX"):
+    for token in tokens_with_lemma(doc, REPORTING_VERBS):
+        if token.i in quoted or token.pos_ not in ("VERB", "AUX"):
             continue
         complement = next((child for child in token.children if child.dep_ == "ccomp"), None)
         subject = _subject(token)

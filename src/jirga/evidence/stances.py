@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from jirga.evidence.gazetteer import Mention, sentence_index
+from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of
+from jirga.evidence.nlp import tokens_with_lemma
 from jirga.scenario.model import Issue
 
 SUPPORTING = frozenset({
     "support", "back", "favour", "favor", "prefer", "want", "insist", "seek", "demand", "propose", "pledge", "commit",
-    "accept", "endorse", "welcome", "urge", "advocate", "push", "favour", "call",
+    "accept", "endorse", "welcome", "urge", "advocate", "push", "call",
 })
 OPPOSING = frozenset({"oppose", "reject", "refuse", "resist", "object", "deny", "veto", "condemn", "dismiss", "boycott"})
 STOPWORDS = frozenset(
@@ -51,9 +52,9 @@ class StanceSentence:
 def find_stances(doc: Doc, mentions: list[Mention]) -> list[StanceSentence]:
     """Stance sentences of ``doc`` in text order."""
     found: list[StanceSentence] = []
-    for token in doc:
-        lemma = token.lemma_.lower()
-        if token.pos_ != "VERB" or (lemma not in SUPPORTING and lemma not in OPPOSING):
+    for token in tokens_with_lemma(doc, SUPPORTING | OPPOSING):
+        lemma = token.lemma_
+        if token.pos_ != "VERB":
             continue
         actor = _subject_actor(token, mentions)
         if actor is None:
@@ -65,7 +66,7 @@ def find_stances(doc: Doc, mentions: list[Mention]) -> list[StanceSentence]:
         if not after:
             continue
         obj = token.doc[after[0].left_edge.i : max(child.right_edge.i for child in after) + 1]
-        sentence = token.sent
+        sentence = sentence_of(doc, token.i)
         found.append(StanceSentence(sentence.start_char, sentence.end_char, actor, lemma, polarity, obj.text, sentence_index(doc, token.i)))
     return found
 
