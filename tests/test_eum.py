@@ -398,7 +398,11 @@ def test_median_outcome_and_position_ranges():
     table = eu_problem()
     median = ExpectedUtility(outcome="median").forecast(table, RNG)
     assert median.forecast[0] == median.diagnostics["eu_emissions"]["median"][-1]
-    assert median.diagnostics["eu_emissions"]["median"][0] == 7.0  # the initial Condorcet winner ([D2] log: 7.0)
+    # The weighted median of each round, as the anchors' README (section 3) reports from a re-run
+    # of the replication with its median routine fixed (printed to 4 decimals); round 0 is the
+    # initial Condorcet winner, 7.0.
+    reported = [7.0, 8.4159, 9.6109, 9.9620, 9.9620, 9.9620, 7.4720, 8.8246, 9.6711, 9.6711, 7.0]
+    np.testing.assert_allclose(median.diagnostics["eu_emissions"]["median"], reported, atol=5e-5)
     # on the paper's example the extremes (4 and 10) never move, so the three ranges agree
     reference = ExpectedUtility().forecast(table, RNG)
     for position_range in ("current", "scale"):

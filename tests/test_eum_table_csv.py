@@ -20,6 +20,7 @@ def test_sniffed_apart_from_other_csv_formats(tmp_path):
     assert FORMATS["table"].suffixes == (".csv",)
     assert sniff_table_csv("actor,capability,position,salience\nA,1,2,3\n")
     assert sniff_table_csv("\ufeff Issue , Actor,Salience,Position,Capability,lower,upper\n")
+    assert parse_table_csv("\n\nactor,capability,position,salience\nA,1,2,1\nB,1,3,1\n").actors[1].id == "B"
     assert not sniff_table_csv("#A;USA;United States\n#P;withdrawal;USA;90;0.8;1\n")
     assert not sniff_table_csv("actor,position,salience\n")
     assert format_for(EU).name == "table"
@@ -83,6 +84,8 @@ def test_round_trip(tmp_path):
         ("actor,capability,position,salience\nA,1,2,0.5,9\n", 2, None, "5 cells"),
         ("actor,capability,position,salience\nA,1,2,0.5\nA,1,3,0.5\n", 3, "actor", "second row"),
         ("actor,capability,position,salience\n???,1,2,0.5\n", 2, "actor", "no letter"),
+        ("actor,capability,position,salience\nA B,1,2,0.5\nA_B,1,3,0.5\n", 3, "actor", "both get the id"),
+        ("actor,capability,position,salience\nA,1,2,0.5\n\"B,1,3,0.5\n", 3, None, "not a readable CSV line"),
         ("actor,capability,position,salience\nA,1,5,0.5\nB,1,5,0.5\n", 2, "position", "add lower and upper"),
         ("actor,capability,position,salience,lower,upper\nA,1,5,0.5,0,10\nB,1,15,0.5,0,10\n", 3, "position", "outside the scale"),
         ("actor,capability,position,salience,lower,upper\nA,1,5,0.5,0,10\nB,1,5,0.5,0,20\n", 3, "upper", "differs"),

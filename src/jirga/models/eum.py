@@ -24,8 +24,12 @@ distances with its own risk exponent, and a conflict beats a compromise beats a 
 compromises being ranked by their |EU|-weighted position.
 
 ``"printed"`` follows the formulas as printed: the probability of success of i against j is
-the share of the third parties' net support for x_i among all support in the contest of x_i
-and x_j, and an actor takes the offer that needs the smallest change of position.
+the support for x_i over x_j as a share of all votes cast in that one contest (so
+P_ij + P_ji = 1), distances are not raised to the voters' exponents, and an actor takes the
+offer that needs the smallest change of position.
+
+Both variants capitulate as the paper says (the replication above never does, because of a
+typo in its test, which does not change the figure).
 
 Everything is vectorised over all pairs of actors with NumPy, with optional leading batch
 dimensions; a round costs O(n² log n) time and O(n²) memory.
@@ -34,7 +38,7 @@ dimensions; a round costs O(n² log n) time and O(n²) memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,9 +51,9 @@ Variant = Literal["scholz", "printed"]
 PositionRange = Literal["initial", "current", "scale"]
 Outcome = Literal["mean", "median"]
 
-VARIANTS: tuple[str, ...] = ("scholz", "printed")
-POSITION_RANGES: tuple[str, ...] = ("initial", "current", "scale")
-OUTCOMES: tuple[str, ...] = ("mean", "median")
+VARIANTS: tuple[str, ...] = get_args(Variant)
+POSITION_RANGES: tuple[str, ...] = get_args(PositionRange)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 NO_MOVE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 """Codes of ``diagnostics["move"]``: how an actor changed position in a round."""
@@ -163,9 +167,7 @@ class ExpectedUtility:
             diagnostics,
         )
 
-    def _play(
-        self, position: Array, capability: Array, salience: Array, width: float
-    ) -> dict[str, Array]:
+    def _play(self, position: Array, capability: Array, salience: Array, width: float) -> dict[str, Array]:
         """Run up to ``rounds`` rounds on ``(batch, n)`` arrays; the per-round history."""
         batch, n = position.shape
         active = capability > 0
@@ -220,7 +222,7 @@ class ExpectedUtility:
         position: Array,
         salience: Array,
         vote_weight: Array,
-        median_weight: Array,
+        outcome_weight: Array,
         active: NDArray[np.bool_],
         span: Array,
     ) -> _Round:
@@ -230,7 +232,7 @@ class ExpectedUtility:
         span = np.where(span > 0, span, 1.0)
         both = active[:, :, None] & active[:, None, :]
         distance = np.where(both, np.abs(position[:, :, None] - position[:, None, :]) / span[:, None, None], 0.0)
-        median = weighted_median(position[..., None], median_weight[..., None])[..., 0]
+        median = weighted_median(position[..., None], outcome_weight[..., None])[..., 0]
         to_median = np.where(active, np.abs(position - median[:, None]) / span[:, None], 0.0)
         pair = both & (distance > 0)
         neutral = np.ones_like(position)

@@ -56,16 +56,21 @@ def read_table_csv(path: str | Path) -> Scenario:
 
 def parse_table_csv(text: str, path: str | Path = "<string>") -> Scenario:
     path = Path(path)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
-    if header is None:
-        raise JirgaError("empty file: expected the header " + ",".join(REQUIRED), file=path, line=1)
-    columns = _columns(header, path, reader.line_num)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
+    columns: dict[str, int] | None = None
     rows: list[_Row] = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append(_row(cells, columns, path, reader.line_num))
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:
+                columns = _columns(cells, path, reader.line_num)
+            else:
+                rows.append(_row(cells, columns, path, reader.line_num))
+    except csv.Error as error:
+        raise JirgaError(f"not a readable CSV line: {error}", file=path, line=reader.line_num) from None
+    if columns is None:
+        raise JirgaError("empty file: expected the header " + ",".join(REQUIRED), file=path, line=1)
     if not rows:
         raise JirgaError("no rows below the header", file=path, line=reader.line_num + 1)
     return _scenario(rows, "issue" in columns, path)
@@ -79,9 +84,8 @@ def dump_table_csv(scenario: Scenario) -> str:
     for stance in scenario.current_stances():
         actor, issue = scenario.actor(stance.actor), scenario.issue(stance.issue)
         capability = stance.capability if stance.capability is not None else actor.capability
-        writer.writerow(
-            (actor.id, issue.id, *(repr(value) for value in (capability.value, stance.position.value, stance.salience.value, issue.lower, issue.upper)))
-        )
+        numbers = (capability.value, stance.position.value, stance.salience.value, issue.lower, issue.upper)
+        writer.writerow((actor.id, issue.id, *(repr(value) for value in numbers)))
     return buffer.getvalue()
 
 
@@ -148,10 +152,14 @@ def _number(cell: str, name: str, path: Path, line: int) -> float:
     return number
 
 
-def _identifier(text: str, path: Path, line: int, field: str) -> str:
+def _identifier(text: str, names: dict[str, str], path: Path, line: int, field: str) -> str:
+    """The id made from the name ``text``; ``names`` maps the ids made so far to their names."""
     identifier = decide_csv.identifier(text)
     if not identifier:
         raise JirgaError(f"{text!r} has no letter or digit to make an id from", file=path, line=line, field=field)
+    known = names.setdefault(identifier, text)
+    if known != text:
+        raise JirgaError(f"{text!r} and {known!r} would both get the id {identifier!r}", file=path, line=line, field=field)
     return identifier
 
 
@@ -160,18 +168,18 @@ def _scenario(rows: list[_Row], has_issue_column: bool, path: Path) -> Scenario:
     default_issue = path.stem or "issue"
     issue_rows: dict[str, list[_Row]] = {}
     issue_names: dict[str, str] = {}
+    actor_names: dict[str, str] = {}
     actors: dict[str, Actor] = {}
     stances: list[Stance] = []
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
         issue_name = row.issue if has_issue_column and row.issue is not None else default_issue
-        issue_id = _identifier(issue_name, path, row.line, "issue")
-        actor_id = _identifier(row.actor, path, row.line, "actor")
+        issue_id = _identifier(issue_name, issue_names, path, row.line, "issue")
+        actor_id = _identifier(row.actor, actor_names, path, row.line, "actor")
         if (actor_id, issue_id) in seen:
             raise JirgaError(f"second row of {row.actor!r} on {issue_name!r} (first on line {seen[actor_id, issue_id]})", file=path, line=row.line, field="actor")
         seen[actor_id, issue_id] = row.line
         issue_rows.setdefault(issue_id, []).append(row)
-        issue_names.setdefault(issue_id, issue_name)
         if actor_id not in actors:
             actors[actor_id] = Actor(id=actor_id, name=row.actor, capability=Value(value=row.capability))
         own = Value(value=row.capability) if row.capability != actors[actor_id].capability.value else None
