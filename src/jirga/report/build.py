@@ -46,6 +46,8 @@ class Quote:
 class GroundedNumber:
     """A number of the scenario (a capability, position or salience) and the quotes behind it."""
 
+    actor: str
+    """The name of the actor the number belongs to (the report groups by it)."""
     subject: str
     quantity: str
     value: str
@@ -59,6 +61,8 @@ class Section:
     title: str
     html: str
     note: str = ""
+    anchor: str = ""
+    """The id of its block, for links from the page's navigation."""
 
 
 @dataclass
@@ -105,13 +109,14 @@ def grounded_numbers(scenario: Scenario) -> list[GroundedNumber]:
             continue
         collection, index, quantity = loc[0], int(loc[1]), str(loc[2])
         if collection == "actors":
-            subject = scenario.actors[index].name
+            actor = subject = scenario.actors[index].name
         else:
             stance = scenario.stances[index]
             dated = f", {stance.date}" if stance.date else ""
-            subject = f"{actors.get(stance.actor, stance.actor)} on {issues.get(stance.issue, stance.issue)}{dated}"
+            actor = actors.get(stance.actor, stance.actor)
+            subject = f"{actor} on {issues.get(stance.issue, stance.issue)}{dated}"
         quotes = tuple(_quote(item, sources.get(item.document)) for item in value.evidence)
-        grounded.append(GroundedNumber(subject, quantity, _value_text(value), quotes))
+        grounded.append(GroundedNumber(actor, subject, quantity, _value_text(value), quotes))
     return grounded
 
 
@@ -171,7 +176,8 @@ def report_figures(result: ForecastResult) -> dict[str, go.Figure]:
             charts[f"rounds-{issue.id}"] = trajectory
     events = timeline_events(scenario)
     if events:
-        charts["timeline"] = figures.timeline_chart(events)
+        lanes = [actor.name for actor in scenario.actors if any(lane == actor.name for _, lane, _ in events)]
+        charts["timeline"] = figures.timeline_chart(events, ["sources", *lanes] if any(lane == "sources" for _, lane, _ in events) else lanes)
     return charts
 
 
@@ -192,7 +198,7 @@ def report_data(result: ForecastResult, analysis: list[Section] | None = None) -
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
     environment = Environment(loader=PackageLoader("jirga.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     environment.filters["number"] = lambda value: f"{value:.1f}"
     return environment
@@ -200,7 +206,7 @@ def _environment() -> Environment:
 
 def render_report(data: ReportData) -> str:
     """The report as one HTML page with Plotly's JavaScript inline."""
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     stances = {(stance.actor, stance.issue): stance for stance in data.scenario.current_stances(data.result.as_of)}
     return template.render(
         data=data,

@@ -33,6 +33,12 @@ def report(
     model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help=f"Model to run (repeatable). Default: all of {', '.join(MODELS)}.")] = None,
     as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs per model (0: no Monte Carlo section).", min=0)] = 0,
+    sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add one-at-a-time sensitivity tornadoes for every model.")] = False,
+    patch: Annotated[
+        Optional[list[str]], typer.Option("--patch", help="What-if patch file, or the name of a shipped patch (repeatable).")
+    ] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Processes for Monte Carlo and sensitivity.", show_default="all cores")] = None,
 ) -> None:
     """Write a report of a scenario: actors, issues, every model's forecast and trajectory, the evidence."""
     from jirga.forecast import run_forecast  # plotly and jinja load only when a report is made
@@ -42,11 +48,41 @@ def report(
 
     loaded = load_scenario(scenario)
     result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
-    console = Console()
+    console = Console(stderr=True)
     if output_format is ReportFormat.html:
+        sections = _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)
         target = out or Path("report.html")
-        write_report(target, render_report(report_data(result)))
+        write_report(target, render_report(report_data(result, sections)))
         console.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, opens offline)")
     else:
         paths = export_charts(report_figures(result), out or Path("report-charts"), output_format.value)
         console.print(f"wrote {len(paths)} {output_format.value.upper()} charts to {paths[0].parent}")
+
+
+def _analysis_sections(result, runs: int, sensitivity: bool, patches: list[str], seed: int, workers: int | None, console: Console) -> list:
+    """The Monte Carlo, sensitivity and what-if sections asked for, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from jirga.analysis.whatif import load_patch, resolve_patch
+    from jirga.report import analysis
+
+    loaded_patches = [load_patch(resolve_patch(item)) for item in patches]  # bad patches fail before any long run
+    sections = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done)
+
+        if runs:
+            simulations = analysis.run_montecarlo_all(result, runs, seed=seed, workers=workers, progress=progress)
+            sections.append(analysis.montecarlo_section(result, simulations))
+        if sensitivity:
+            swings = analysis.run_sensitivity_all(result, seed=seed, workers=workers, progress=progress)
+            sections.append(analysis.sensitivity_section(result, swings))
+    if loaded_patches:
+        sections.append(analysis.whatif_section(result, loaded_patches, seed))
+    return sections

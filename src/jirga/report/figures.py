@@ -19,7 +19,10 @@ from jirga.models import Problem
 from jirga.scenario.model import Issue, Scenario
 
 MODEL_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-ACTOR_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+ACTOR_COLOURS = (
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#499894", "#d37295", "#b6992d", "#86bcb6", "#79706e", "#fabfd2",
+)
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 
 
@@ -46,15 +49,12 @@ def capability_chart(scenario: Scenario) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=values,
-            y=[actor.name for actor in actors],
+            y=[f"{actor.name} · {actor.capability.value:g}" for actor in actors],
             orientation="h",
             marker_color="#4e79a7",
             error_x={"type": "data", "array": plus, "arrayminus": minus, "visible": any(plus) or any(minus), "color": "#555"},
-            text=[f"{value:g}" for value in values],
-            textposition="outside",
-            cliponaxis=False,
             customdata=[actor.kind.value for actor in actors],
-            hovertemplate="%{y} (%{customdata}): capability %{x:g}<extra></extra>",
+            hovertemplate="%{y} (%{customdata})<extra></extra>",
         )
     )
     figure.update_xaxes(title_text="capability", gridcolor="#eee", rangemode="tozero")
@@ -78,14 +78,18 @@ def scale_ticks(issue: Issue) -> dict[str, object]:
     }
 
 
-def _wrap(text: str, width: int = 22) -> str:
-    """Break a label into lines of about ``width`` characters for a tick (Plotly does not wrap)."""
+def _wrap(text: str, width: int = 22, most: int = 2) -> str:
+    """Break a label into at most ``most`` lines of about ``width`` characters for a tick
+    (Plotly does not wrap); a longer label ends in '…' (the full words show on hover)."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1].rstrip(" ,;") + "…"
     return "<br>".join(lines)
 
 
@@ -143,14 +147,14 @@ def issue_chart(result: ForecastResult, issue: Issue, problem: Problem | None = 
                 name=f"{run.title}: {value:.1f} ({issue.label(value) or 'no label'})",
             )
         )
-    figure.update_xaxes(range=_padded(issue), title_text=None, gridcolor="#eee", zeroline=False, **scale_ticks(issue))
+    figure.update_xaxes(range=_padded(issue), title_text=None, gridcolor="#eee", zeroline=False, automargin=True, **scale_ticks(issue))
     figure.update_yaxes(gridcolor="#f3f3f3")
     return _layout(
         figure,
         170 + 34 * len(rows) + 22 * len(result.runs),
         title={"text": "Positions (marker area ∝ capability × salience) and forecasts", "x": 0, "font": {"size": 14}},
         legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
-        margin={"l": 10, "r": 20, "t": 40, "b": 10 + 22 * len(result.runs)},
+        margin={"l": 10, "r": 70, "t": 40, "b": 10 + 22 * len(result.runs)},
     )
 
 
@@ -197,7 +201,7 @@ def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
             col=panel,
         )
         figure.update_xaxes(title_text="round", gridcolor="#eee", row=1, col=panel)
-    figure.update_yaxes(range=[issue.lower, issue.upper], gridcolor="#eee", **scale_ticks(issue), row=1, col=1)
+    figure.update_yaxes(range=_padded(issue), gridcolor="#eee", title_text=f"position ({issue.lower:g}-{issue.upper:g})", row=1, col=1)
     return _layout(figure, 380, margin={"l": 10, "r": 20, "t": 50, "b": 10})
 
 
@@ -218,51 +222,69 @@ def distribution_chart(issue: Issue, samples: dict[str, np.ndarray], titles: Seq
                 spanmode="hard",
             )
         )
-    figure.update_xaxes(range=_padded(issue), gridcolor="#eee", **scale_ticks(issue))
-    return _layout(figure, 120 + 60 * len(samples), title={"text": f"{issue.name}: forecast distribution", "x": 0}, showlegend=False)
+    figure.update_xaxes(range=_padded(issue), gridcolor="#eee", automargin=True, **scale_ticks(issue))
+    figure.update_yaxes(autorange="reversed")
+    return _layout(figure, 100 + 60 * len(samples), showlegend=False, margin={"l": 10, "r": 70, "t": 10, "b": 10})
 
 
 def tornado_chart(title: str, labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float) -> go.Figure:
-    """Sensitivity tornado: for each input (largest swing on top), the forecast at its low and
-    high setting drawn as bars from the base forecast."""
-    swing = np.abs(np.asarray(high, dtype=float) - np.asarray(low, dtype=float))
-    order = np.argsort(swing, kind="stable")
-    labels = [labels[index] for index in order]
+    """Sensitivity tornado: for each input (given most influential first, drawn on top), the
+    forecasts with the input at the low and at the high end of its interval, as bars from the
+    base forecast."""
+    order = list(reversed(range(len(labels))))  # Plotly draws the first category at the bottom
     figure = go.Figure()
-    for name, values, colour in (("low setting", low, "#4e79a7"), ("high setting", high, "#e15759")):
+    for name, values, colour in (("input at its low end", low, "#4e79a7"), ("input at its high end", high, "#e15759")):
         ordered = np.asarray(values, dtype=float)[order]
         figure.add_trace(
             go.Bar(
-                y=labels,
+                y=[labels[index] for index in order],
                 x=ordered - base,
                 base=base,
                 orientation="h",
                 name=name,
                 marker_color=colour,
-                hovertemplate="%{y}: %{customdata:.1f}<extra>" + name + "</extra>",
+                opacity=0.85,
                 customdata=ordered,
+                hovertemplate="%{y}: forecast %{customdata:.1f}<extra>" + name + "</extra>",
             )
         )
     figure.add_vline(x=base, line={"color": "#333", "width": 1})
-    figure.update_xaxes(title_text="forecast", gridcolor="#eee")
-    return _layout(figure, 120 + 26 * len(labels), title={"text": title, "x": 0}, barmode="overlay", legend={"orientation": "h", "y": -0.15})
+    figure.update_xaxes(title_text=f"forecast (base {base:.1f})", gridcolor="#eee")
+    figure.update_yaxes(automargin=True)
+    return _layout(
+        figure,
+        130 + 24 * len(labels),
+        title={"text": title, "x": 0, "font": {"size": 14}},
+        barmode="overlay",
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 10, "r": 20, "t": 40, "b": 60},
+    )
 
 
-def timeline_chart(events: Sequence[tuple[dt.date, str, str]]) -> go.Figure:
-    """Dated events ``(date, lane, text)`` as points on one lane per actor or source."""
-    lanes = sorted({lane for _, lane, _ in events})
+def timeline_chart(events: Sequence[tuple[dt.date, str, str]], lanes: Sequence[str] | None = None) -> go.Figure:
+    """Dated events ``(date, lane, text)`` on one lane per actor (``lanes`` top to bottom, else
+    sorted); events of one lane and day share a marker that grows with their number."""
+    lanes = list(lanes) if lanes is not None else sorted({lane for _, lane, _ in events})
+    grouped: dict[tuple[dt.date, str], list[str]] = {}
+    for date, lane, text in events:
+        grouped.setdefault((date, lane), []).append(text)
+    keys = sorted(grouped)
     figure = go.Figure(
         go.Scatter(
-            x=[date for date, _, _ in events],
-            y=[lane for _, lane, _ in events],
+            x=[date for date, _ in keys],
+            y=[lane for _, lane in keys],
             mode="markers",
-            marker={"size": 11, "color": [actor_colour(lanes.index(lane)) for _, lane, _ in events], "line": {"width": 1, "color": "#333"}},
-            text=[text for _, _, text in events],
-            hovertemplate="%{x|%d %b %Y}: %{text}<extra>%{y}</extra>",
+            marker={
+                "size": [8 + 4 * min(len(grouped[key]), 6) for key in keys],
+                "color": [actor_colour(lanes.index(lane)) for _, lane in keys],
+                "line": {"width": 1, "color": "#333"},
+            },
+            text=["<br>".join(grouped[key][:12]) + (f"<br>… and {len(grouped[key]) - 12} more" if len(grouped[key]) > 12 else "") for key in keys],
+            hovertemplate="%{x|%d %b %Y}, %{y}:<br>%{text}<extra></extra>",
         )
     )
-    first, last = min(date for date, _, _ in events), max(date for date, _, _ in events)
+    first, last = keys[0][0], keys[-1][0]
     room = max(dt.timedelta(days=15), (last - first) / 20)
     figure.update_xaxes(gridcolor="#eee", type="date", range=[first - room, last + room], tickformat="%b %Y")
-    figure.update_yaxes(categoryorder="array", categoryarray=lanes)
+    figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), range=[-0.7, len(lanes) - 0.3])
     return _layout(figure, 100 + 30 * len(lanes), margin={"l": 10, "r": 20, "t": 10, "b": 10})
