@@ -86,11 +86,20 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 @contextmanager
 def _progress(total: int, what: str) -> Iterator[Callable[[int], None]]:
-    """A Rich progress bar on standard error; yields the function that advances it."""
+    """A Rich progress bar on standard error; yields the function that advances it.
+
+    The bar redraws from the main thread as work completes (no refresh thread), so that local
+    worker processes can be forked safely (see :func:`jirga.analysis.parallel._start_method`).
+    """
     columns = (TextColumn(f"{what}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=messages, transient=True) as progress:
+    with Progress(*columns, console=messages, transient=True, auto_refresh=False) as progress:
         task = progress.add_task(what, total=total)
-        yield lambda done: progress.advance(task, done)
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+            progress.refresh()
+
+        yield advance
 
 
 def montecarlo(
@@ -144,15 +153,16 @@ def _histogram(counts: tuple[int, ...]) -> str:
 
 def _print_montecarlo(result: MonteCarloResult, bins: int) -> None:
     table = Table(title=f"{result.scenario.name}: {result.model.title}, {result.runs} runs", title_justify="left")
-    for column in ("issue", "point", "mean", "median", "5%", "95%", "histogram", "median means"):
-        table.add_column(column, justify="right" if column in ("point", "mean", "median", "5%", "95%") else "left")
+    table.add_column("issue", no_wrap=True)
+    for column in ("point", "mean", "median", "5%", "95%"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=5)
+    table.add_column("histogram", no_wrap=True)
     for summary in result.summary(bins):
         issue = summary.issue
         table.add_row(
-            f"{issue.id} [dim]({issue.lower:g}-{issue.upper:g})[/dim]",
+            issue.id,
             *(f"{number:.1f}" for number in (summary.point, summary.mean, summary.median, summary.p5, summary.p95)),
             _histogram(summary.counts),
-            issue.label(summary.median),
         )
     console.print(table)
     console.print(
@@ -302,7 +312,7 @@ def _print_whatif(result: WhatIf) -> None:
     for number, variant in enumerate(result.variants, start=1):
         console.print(f"({number}) {variant.label}")
     if result.base.spread is not None:
-        console.print("[dim]cells: point forecast, then the Monte Carlo 5-95% interval[/dim]")
+        console.print("[dim]cells: the point forecast over the Monte Carlo 5-95% interval[/dim]")
 
 
 def _cell(variant, column: int) -> str:
@@ -310,7 +320,7 @@ def _cell(variant, column: int) -> str:
     text = "—" if not np.isfinite(value) else f"{value:.1f}"
     if variant.spread is not None:
         summary: IssueSummary = variant.spread[column]
-        text += f" [dim][{summary.p5:.0f}, {summary.p95:.0f}][/dim]"
+        text += f"\n[dim]{summary.p5:.0f}–{summary.p95:.0f}[/dim]"
     return text
 
 

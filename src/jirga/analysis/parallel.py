@@ -72,10 +72,22 @@ def run_chunks(
     return _on_processes(min(workers, len(chunks)), task, job, chunks, done)
 
 
+def _start_method() -> str:
+    """``fork`` where the platform has it, else ``spawn``.
+
+    Forked workers start at once with everything already imported, where spawned ones would
+    import jirga (and the command line's whole import tree) anew, seconds per worker. A fork
+    is only safe while no other thread runs: the pool forks all its workers before it starts
+    its own manager thread, and the command line's progress bars refresh from the main
+    thread. Code that calls this module with threads of its own running should pass through
+    a Dask cluster instead (or use workers=1).
+    """
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def _on_processes(workers: int, task: Callable, job: Any, chunks: Sequence[Any], done: Callable) -> list[Any]:
-    """A pool of fresh ("spawn") processes: safe beside the threads of a progress bar."""
     results: list[Any] = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(_start_method())) as pool:
         pending: dict[Future, int] = {pool.submit(task, job, chunk): index for index, chunk in enumerate(chunks)}
         try:
             while pending:

@@ -7,6 +7,7 @@ key, the operation::
     description: Why this is worth asking (optional).
     changes:
       - drop: PAK_GOV                       # the actor and all its stances leave
+      - drop: {actor: PAK_MIL, issues: [polity]}   # or it leaves only these issues
       - set: {actor: USA, issue: withdrawal, position: 40}
       - set: {actor: TAL, capability: {value: 30, interval: [25, 35]}}
       - shift: {actor: PAK_MIL, salience: -0.2}   # every issue of the actor
