@@ -189,7 +189,8 @@ def test_a_missing_scenario_is_one_line_and_exit_2(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("google-chrome") is None, reason="kaleido needs Chrome or Chromium (apt-get install chromium)")
 def test_charts_as_png_for_slides(tmp_path: Path) -> None:
     pytest.importorskip("kaleido", reason="PNG export needs kaleido (pip install 'jirga[export]')")
-    result = runner.invoke(app, ["report", str(TWO_ISSUES), "--format", "png", "--out", str(tmp_path / "charts")])
+    arguments = ["report", str(TWO_ISSUES), "--format", "png", "--out", str(tmp_path / "charts"), "-m", "compromise", "-m", "median"]
+    result = runner.invoke(app, arguments)
     assert result.exit_code == 0, result.output
     written = sorted(path.name for path in (tmp_path / "charts").iterdir())
     assert written == ["capability.png", "issue-ceasefire.png", "issue-power.png", "timeline.png"]
