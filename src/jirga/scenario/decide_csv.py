@@ -7,7 +7,8 @@ row kinds:
 - ``#P  id  name  description``: an issue (decide reads everything after the id as description);
 - ``#M  issue  value  meaning``: a point of an issue's scale; the smallest and the largest are
   its bounds (0 and 100 when an issue has no ``#M`` row);
-- ``#D  actor  issue  position  salience  power  comment``: an actor's stance on an issue;
+- ``#D  actor  issue  position  salience  power  comment``: an actor's stance on an issue (a
+  comment ``date=YYYY-MM-DD`` dates it: jirga's dated stances; decide keeps the last row);
 - ``#/`` comment, ``#O`` a line describing the scenario.
 
 How decide's numbers map onto a :class:`~jirga.scenario.model.Scenario`:
@@ -28,6 +29,7 @@ has no column for (an actor's capability that no ``#D`` row carries, an issue's 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 import re
@@ -49,7 +51,8 @@ FIELDS = {
     "#D": ("actor", "issue", "position", "salience", "power", "comment"),
 }
 MAX_SCORE = 100.0
-"""decide accepts saliences and powers in [0, 100]."""
+"""decide accepts saliences in [0, 100] (and powers too; jirga's capabilities have no upper bound)."""
+_DATE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 _JIRGA = "jirga"
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_.\-]+")
 _SNIFF = re.compile(r"^\s*['\"]?#[APMD]['\"]?[\t;,]", re.MULTILINE)
@@ -82,7 +85,7 @@ class _Parsed:
     issues: dict[str, _Row] = field(default_factory=dict)
     scale: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
     scale_lines: dict[str, int] = field(default_factory=dict)
-    stances: dict[tuple[str, str], tuple[int, float, float, float]] = field(default_factory=dict)
+    stances: dict[tuple[str, str, dt.date | None], tuple[int, float, float, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     extras: list[_Row] = field(default_factory=list)
 
@@ -185,8 +188,9 @@ def _collect(parsed: _Parsed, row: _Row) -> None:
         if None in numbers:
             return
         position, salience, power = numbers
-        # decide keeps the last row of a duplicated actor-issue pair; so do we.
-        parsed.stances[(first, item.cells[1])] = (row.line, position, salience, power)  # type: ignore[assignment]
+        date = _date(parsed, item, row.line)
+        # decide keeps the last row of a duplicated actor-issue pair; so do we (per date).
+        parsed.stances[(first, item.cells[1], date)] = (row.line, position, salience, power)  # type: ignore[assignment]
 
 
 def _build(parsed: _Parsed) -> Scenario | None:
@@ -207,7 +211,7 @@ def _build(parsed: _Parsed) -> Scenario | None:
     saliences = [salience for _, _, salience, _ in parsed.stances.values()]
     salience_scale = MAX_SCORE if saliences and max(saliences) > 1.0 else 1.0
     powers: dict[str, list[float]] = {}
-    for (actor, issue), (line, position, salience, power) in parsed.stances.items():
+    for (actor, issue, _), (line, position, salience, power) in parsed.stances.items():
         if actor not in parsed.actors:
             parsed.error(f"unknown actor {actor!r} (no #A row)", line, "actor")
         if issue not in parsed.issues:
@@ -215,9 +219,10 @@ def _build(parsed: _Parsed) -> Scenario | None:
         elif issue in bounds and not bounds[issue][0] <= position <= bounds[issue][1]:
             low, high = bounds[issue]
             parsed.error(f"{position:g} lies outside the scale [{low:g}, {high:g}] of issue {issue!r}", line, "position")
-        for name, value in (("salience", salience), ("power", power)):
-            if not 0.0 <= value <= MAX_SCORE:
-                parsed.error(f"{value:g} lies outside [0, 100]", line, name)
+        if not 0.0 <= salience <= MAX_SCORE:
+            parsed.error(f"{salience:g} lies outside [0, 100]", line, "salience")
+        if power < 0.0:
+            parsed.error(f"{power:g} is negative", line, "power")
         powers.setdefault(actor, []).append(power)
     actor_ids = _identifiers(parsed, parsed.actors, "actor")
     issue_ids = _identifiers(parsed, parsed.issues, "issue")
@@ -253,8 +258,9 @@ def _build(parsed: _Parsed) -> Scenario | None:
             position=Value(value=position),
             salience=Value(value=salience / salience_scale),
             capability=None if power == capability[actor] else Value(value=power),
+            date=date,
         )
-        for (actor, issue), (_, position, salience, power) in parsed.stances.items()
+        for (actor, issue, date), (_, position, salience, power) in parsed.stances.items()
     )
     try:
         return Scenario(
@@ -262,6 +268,18 @@ def _build(parsed: _Parsed) -> Scenario | None:
         )
     except ValidationError as error:
         parsed.error(error.errors()[0]["msg"].removeprefix("Value error, "), 1)
+        return None
+
+
+def _date(parsed: _Parsed, row: _Row, line: int) -> dt.date | None:
+    """The stance date of a ``#D`` comment ``date=YYYY-MM-DD``; other comments are free text."""
+    found = _DATE.match(_cell(row, 5))
+    if found is None:
+        return None
+    try:
+        return dt.date.fromisoformat(found.group(1))
+    except ValueError:
+        parsed.error(f"{found.group(1)!r} is not a date", line, "comment")
         return None
 
 
@@ -310,7 +328,8 @@ def dump_decide(scenario: Scenario) -> str:
     if scenario.description:
         for line in scenario.description.splitlines():
             writer.writerow(["#O", line])
-    stances = scenario.current_stances()
+    # Undated stances first, then by date, so that decide (the last row wins) uses the latest.
+    stances = sorted(scenario.stances, key=lambda stance: stance.date or dt.date.min)
     for actor in scenario.actors:
         writer.writerow(["#A", actor.id, actor.name, actor.description])
     for issue in scenario.issues:
@@ -326,7 +345,8 @@ def dump_decide(scenario: Scenario) -> str:
         actor = scenario.actor(stance.actor)
         power = (stance.capability or actor.capability).value
         powers.setdefault(actor.id, []).append(power)
-        writer.writerow(["#D", stance.actor, stance.issue, stance.position.value, stance.salience.value, power, ""])
+        comment = f"date={stance.date.isoformat()}" if stance.date else ""
+        writer.writerow(["#D", stance.actor, stance.issue, stance.position.value, stance.salience.value, power, comment])
     for actor in scenario.actors:
         if _most_common(powers.get(actor.id, [math.nan])) != actor.capability.value:
             writer.writerow(["#/", _JIRGA, "capability", actor.id, actor.capability.value])
