@@ -1,4 +1,4 @@
-"""The "table" CSV format (actor,capability,position,salience[,issue,lower,upper]) and the CLI on it."""
+"""The "table" CSV format (actor,capability,position,salience[,issue,lower,upper]) and `jirga forecast --model eum`."""
 
 from __future__ import annotations
 
@@ -119,3 +119,21 @@ def test_cli_reports_a_bad_table_in_one_line(tmp_path):
     done = jirga("forecast", "--model", "eum", str(bad))
     assert done.returncode == 2
     assert f"{bad}:3: position: not a number" in done.stderr
+
+
+@pytest.mark.parametrize("output", ["table", "json", "csv"])
+def test_cli_shows_the_rounds_on_the_embedded_afghan_scenario(output):
+    done = jirga("forecast", "--model", "eum", "--rounds", "--format", output)
+    assert done.returncode == 0, done.stderr
+    if output == "json":
+        issues = json.loads(done.stdout)["issues"]
+        assert len(issues) == 6
+        for issue in issues:
+            (forecast,) = issue["forecasts"]
+            assert issue["lower"] <= forecast["value"] <= issue["upper"]
+            assert len(issue["trajectories"]["eum"]["positions"]) == 11  # rounds 0-10
+    elif output == "csv":
+        rounds = {line.split(",")[2] for line in done.stdout.splitlines()[1:]}
+        assert rounds == {str(index) for index in range(11)}
+    else:
+        assert "positions by round" in done.stdout
