@@ -181,13 +181,47 @@ def smp_capability(capability: Array, present: BoolArray) -> Array:
 
 
 def _ordered_sum(values: Array, axis: int = -1) -> Array:
-    """Σ in index order from 0.0, as KTAB's loops add (``np.sum`` adds pairwise)."""
-    return np.add.accumulate(values, axis=axis).take(-1, axis=axis)
+    """Σ over ``axis`` in index order, as KTAB's loops add (``np.sum`` adds pairwise)."""
+    terms = np.moveaxis(values, axis, 0)
+    total = np.zeros(terms.shape[1:])
+    for term in terms:
+        total += term
+    return total
 
 
 def _ordered_product(values: Array, axis: int = -1) -> Array:
-    """Π in index order from 1.0, as ``Model::condPCE`` multiplies."""
-    return np.multiply.accumulate(values, axis=axis).take(-1, axis=axis)
+    """Π over ``axis`` in index order from 1.0, as ``Model::condPCE`` multiplies."""
+    factors = np.moveaxis(values, axis, 0)
+    product = np.ones(factors.shape[1:])
+    for factor in factors:
+        product *= factor
+    return product
+
+
+BLOCK_ELEMENTS = 1 << 16
+"""Target size of one block of terms in :func:`_ordered_totals` (half a megabyte of doubles)."""
+
+
+def _ordered_totals(starts: tuple[Array, ...], terms: Callable[[Array], tuple[Array, ...]], count: int) -> tuple[Array, ...]:
+    """Each start plus its terms for the indices 0, 1, ..., count - 1, added one at a time in order.
+
+    ``terms(indices)`` returns, for a block of indices, one array per start with the block on
+    a new first axis. Computing the terms block by block keeps temporaries near cache size
+    with one NumPy call per block rather than per index; adding them one slice at a time keeps
+    KTAB's left-to-right order exactly.
+    """
+    size = max(max(np.size(start) for start in starts), 1)
+    block = max(1, BLOCK_ELEMENTS // size)
+    totals: list[Array] = [np.array(start, dtype=float) for start in starts]
+    for first in range(0, count, block):
+        block_terms = terms(np.arange(first, min(first + block, count)))
+        for position, term in enumerate(block_terms):
+            total = totals[position]
+            if total.shape != term.shape[1:]:
+                total = totals[position] = np.broadcast_to(total, np.broadcast_shapes(total.shape, term.shape[1:])).copy()
+            for row in term:
+                total += row
+    return tuple(totals)
 
 
 def _norm(difference: Array) -> Array:
@@ -262,17 +296,22 @@ def coalitions(rule: str, weight: Array, utility: Array) -> tuple[Array, Array]:
     (all but ASymProsp) opposition is the transpose of support.
     """
     shape = (utility.shape[0], utility.shape[2], utility.shape[2])
-    support = np.full(shape, MIN_COALITION)
     asymmetric = rule == "ASymProsp"
-    opposition = np.full(shape, MIN_COALITION) if asymmetric else None
-    for voter in range(utility.shape[1]):
-        votes = vote(rule, weight[:, voter, None, None], utility[:, voter, :, None], utility[:, voter, None, :])
-        support += np.maximum(votes, 0.0)
+    by_voter = utility.transpose(1, 0, 2)
+    weight_by_voter = weight.T[:, :, None, None]
+
+    def votes(voters: Array) -> tuple[Array, ...]:
+        block = by_voter[voters]
+        cast = vote(rule, weight_by_voter[voters], block[:, :, :, None], block[:, :, None, :])
         if asymmetric:
-            opposition -= np.minimum(votes, 0.0)
-    if opposition is None:
-        opposition = support.transpose(0, 2, 1)
-    return support, opposition
+            return np.maximum(cast, 0.0), -np.minimum(cast, 0.0)
+        return (np.maximum(cast, 0.0),)
+
+    start = np.full(shape, MIN_COALITION)
+    totals = _ordered_totals((start, start) if asymmetric else (start,), votes, utility.shape[1])
+    if asymmetric:
+        return totals[0], totals[1]
+    return totals[0], totals[0].transpose(0, 2, 1)
 
 
 def victory_pair(model: str, strength: Array, against: Array) -> tuple[Array, Array]:
@@ -439,9 +478,8 @@ class _State:
     perceived: Array
     """``(b, n, n)``: perceived[h, i] = h's estimate of i's risk attitude."""
 
-    def utility(self, viewer: Any, actor: Any, option: Any) -> Array:
+    def utility(self, batch: Any, viewer: Any, actor: Any, option: Any) -> Array:
         """A_viewer(actor, option) = u(d_actor(x_option), r[viewer, actor]); index arrays broadcast."""
-        batch = _batch_index(self.distance.shape[0], viewer, actor, option)
         return risk_utility(self.distance[batch, actor, option], self.perceived[batch, viewer, actor])
 
 
@@ -505,29 +543,30 @@ class _Run:
     ) -> tuple[Array, Array]:
         """``SMPState::probEduChlg(h, k, i, j)``: h's estimate of P[i beats j] and of k's gain.
 
-        Index arrays broadcast to the contest shape ``(b, ...)``. The principals' votes
-        v_i = w_i (A(i,i) - A(i,j)) and v_j = w_j (A(j,i) - A(j,j)) open the coalitions (from
-        1e-10); each third party t then judges the little contest of i, j and itself
-        (``Actor::vProbLittle``) and votes by ``Actor::thirdPartyVoteSU``. With p = C_ij/(C_ij +
-        C_ji): k's gain = (1 - σ_j) Win + σ_j (p Win + q Lose) - SQ, where SQ = A(k,i) + A(k,j),
-        Win = 2 A(k,i), Lose = 2 A(k,j) and σ_j is j's total salience (its will to resist).
+        Index arrays (batch axis first) broadcast to the contest shape ``(b, ...)``. The
+        principals' votes v_i = w_i (A(i,i) - A(i,j)) and v_j = w_j (A(j,i) - A(j,j)) open the
+        coalitions (from 1e-10); each third party t then judges the little contest of i, j and
+        itself (``Actor::vProbLittle``) and votes by ``Actor::thirdPartyVoteSU``. With p =
+        C_ij/(C_ij + C_ji): k's gain = (1 - σ_j) Win + σ_j (p Win + q Lose) - SQ, where SQ =
+        A(k,i) + A(k,j), Win = 2 A(k,i), Lose = 2 A(k,j) and σ_j is j's total salience (its
+        will to resist). Here A = A_h, h's view of everyone's utilities.
         """
-        model = self.model
-        rule = model.voting_rule
+        rule = self.model.voting_rule
         batch = _batch_index(self.n_batch, viewer, affected, initiator, receiver)
-        u_ii = state.utility(viewer, initiator, initiator)
-        u_ij = state.utility(viewer, initiator, receiver)
-        u_ji = state.utility(viewer, receiver, initiator)
-        u_jj = state.utility(viewer, receiver, receiver)
+        u_ii = state.utility(batch, viewer, initiator, initiator)
+        u_ij = state.utility(batch, viewer, initiator, receiver)
+        u_ji = state.utility(batch, viewer, receiver, initiator)
+        u_jj = state.utility(batch, viewer, receiver, receiver)
         own_i = vote(rule, self.weight[batch, initiator], u_ii, u_ij)
         own_j = vote(rule, self.weight[batch, receiver], u_ji, u_jj)
         base_i = (MIN_CONTEST_COALITION + np.maximum(own_i, 0.0)) + np.maximum(own_j, 0.0)
         base_j = (MIN_CONTEST_COALITION - np.minimum(own_i, 0.0)) - np.minimum(own_j, 0.0)
-        for_i, for_j = self._third_parties(state, batch, viewer, initiator, receiver, base_i, base_j)
+        third_party_votes = self._third_party_votes(state, batch, viewer, initiator, receiver, base_i, base_j)
+        for_i, for_j = _ordered_totals((base_i, base_j), third_party_votes, self.n_actors)
         p_i = for_i / (for_i + for_j)
         p_j = for_j / (for_i + for_j)
-        u_ki = state.utility(viewer, affected, initiator)
-        u_kj = state.utility(viewer, affected, receiver)
+        u_ki = state.utility(batch, viewer, affected, initiator)
+        u_kj = state.utility(batch, viewer, affected, receiver)
         status_quo = u_ki + u_kj
         win = u_ki + u_ki
         lose = u_kj + u_kj
@@ -536,7 +575,7 @@ class _Run:
         challenge = (1 - resist) * win + resist * contest
         return p_i, challenge - status_quo
 
-    def _third_parties(
+    def _third_party_votes(
         self,
         state: _State,
         batch: Array,
@@ -545,28 +584,38 @@ class _Run:
         receiver: Array,
         base_i: Array,
         base_j: Array,
-    ) -> tuple[Array, Array]:
-        """Add every third party's vote to the two coalitions, in actor order (t ∉ {i, j})."""
+    ) -> Callable[[Array], tuple[Array, Array]]:
+        """The votes of a block of third parties t for i's and j's coalitions (0 for t ∈ {i, j})."""
         rule = self.model.voting_rule
         commit = self.model.third_party_commit
-        for_i, for_j = base_i.copy(), base_j.copy()
-        shape = np.broadcast_shapes(np.shape(base_i), np.shape(viewer), np.shape(initiator), np.shape(receiver))
-        for third in range(self.n_actors):
-            u_ti = state.utility(viewer, third, initiator)
-            u_tj = state.utility(viewer, third, receiver)
-            u_tt = state.utility(viewer, third, third)
-            weight = self.weight[:, third].reshape((-1,) + (1,) * (len(shape) - 1))
+        ndim = max(np.ndim(base_i), np.ndim(initiator), np.ndim(receiver))
+        batch, viewer, initiator, receiver = (np.asarray(index)[None] for index in (batch, viewer, initiator, receiver))
+
+        def votes(thirds: Array) -> tuple[Array, Array]:
+            third = thirds.reshape((-1,) + (1,) * ndim)
+            u_ti = state.utility(batch, viewer, third, initiator)
+            u_tt = state.utility(batch, viewer, third, third)
+            distance = state.distance[batch, third, receiver]
+            u_tj = distance * state.perceived[batch, viewer, third]
+            u_tj += 1
+            u_tj *= 1 - distance
+            weight = self.weight[batch, third]
             alone = vote(rule, weight, u_ti, u_tj)
-            little_i = base_i + np.maximum(alone, 0.0)
-            little_j = base_j - np.minimum(alone, 0.0)
+            little_i = np.maximum(alone, 0.0)
+            little_i += base_i
+            little_j = np.minimum(alone, 0.0, out=alone)
+            np.subtract(base_j, little_j, out=little_j)
             p_i = little_i / (little_i + little_j)
-            p_j = 1.0 - p_i
+            p_j = np.subtract(1.0, p_i, out=little_j)
             side_i, side_j = _third_party_values(commit, p_i, p_j, u_ti, u_tj, u_tt)
-            votes = vote(rule, weight, side_i, side_j)
-            votes = np.where((initiator == third) | (receiver == third), 0.0, votes)
-            for_i = for_i + np.maximum(votes, 0.0)
-            for_j = for_j - np.minimum(votes, 0.0)
-        return np.broadcast_to(for_i, shape), np.broadcast_to(for_j, shape)
+            # a principal is no third party: zero weight, zero vote
+            counted = weight * ((initiator != third) & (receiver != third))
+            cast = vote(rule, counted, side_i, side_j)
+            against = np.minimum(cast, 0.0)
+            np.negative(against, out=against)
+            return np.maximum(cast, 0.0, out=cast), against
+
+        return votes
 
     def best_challenges(self, state: _State) -> tuple[Array, Array, Array]:
         """``SMPState::bestChallengeUtils`` + ``bestChallenge``: each actor's best target.
@@ -633,7 +682,7 @@ class _Run:
         own_i, own_j = self.interpolate(actors, receiver, state.position, p_target)
         mode = self.model.bargain_model
         if mode == "InitOnlyInterp":
-            return _Bargains(actors, receiver, target >= 0, own_i, own_j, per_challenge=1)
+            return _Bargains(actors, receiver, target >= 0, own_i, own_j)
         _, receiver_view = self.contest(state, receiver, actors, actors, receiver)
         other_i, other_j = self.interpolate(actors, receiver, state.position, receiver_view)
         if mode == "InitRcvrInterp":
@@ -644,7 +693,7 @@ class _Run:
                 stack(target >= 0, target >= 0),
                 stack(own_i, other_i),
                 stack(own_j, other_j),
-                per_challenge=2,
+                variant=np.tile([0, 1], self.n_actors),
             )
         batch = np.arange(self.n_batch)[:, None]
         capability = self.capability[:, :, None]
@@ -652,7 +701,7 @@ class _Run:
         weight_j = capability * self.salience_total[batch, receiver][:, :, None]
         point_i = (weight_i * own_i + weight_j * other_i) / (weight_i + weight_j)
         point_j = (weight_i * own_j + weight_j * other_j) / (weight_i + weight_j)
-        return _Bargains(actors, receiver, target >= 0, point_i, point_j, per_challenge=1)
+        return _Bargains(actors, receiver, target >= 0, point_i, point_j)
 
     # -- choosing new positions: SMPState::updateBestBrgnPositions -----------------------------
 
@@ -669,12 +718,16 @@ class _Run:
         valued = risk_utility(salience_distance(state.position, points, self.salience), state.risk[:, :, None])
         count = offers.initiator.shape[1]
         own = risk_utility(state.distance, state.perceived[:, actors, actors][:, :, None])
-        total = np.zeros((self.n_batch, n, 1 + count))
-        total[:, :, 1:] = (0.0 + valued[:, :, :count]) + valued[:, :, count:]
-        for other in range(n):
-            keep = np.ones((self.n_batch, 1 + count))
-            keep[:, 1:] = (offers.initiator != other) & (offers.receiver != other)
-            total = total + own[:, :, other, None] * keep[:, None, :]
+        start = np.zeros((self.n_batch, n, 1 + count))
+        start[:, :, 1:] = (0.0 + valued[:, :, :count]) + valued[:, :, count:]
+        keep = np.ones((n, self.n_batch, 1 + count))
+        keep[:, :, 1:] = (offers.initiator[None] != actors[:, None, None]) & (offers.receiver[None] != actors[:, None, None])
+        by_other = own.transpose(2, 0, 1)[:, :, :, None]
+
+        def others(block: Array) -> tuple[Array]:
+            return (by_other[block] * keep[block][:, :, None, :],)
+
+        (total,) = _ordered_totals((start,), others, n)
         return total / n
 
     def choose(self, state: _State, offers: _Bargains) -> tuple[Array, Array]:
@@ -687,6 +740,7 @@ class _Run:
         ``probSel``: the first option whose running total reaches a uniform draw).
         """
         model = self.model
+        offers = offers.on_table()
         utility = self.option_utilities(state, offers)
         support, opposition = coalitions(model.voting_rule, self.capability, utility)
         slots, valid = self._option_lists(offers)
@@ -715,14 +769,15 @@ class _Run:
         bargains to both i's and its target's lists. Sorting every candidate by that key gives
         each list in KTAB's order.
         """
-        n, per = self.n_actors, offers.per_challenge
+        n = self.n_actors
+        per = int(offers.variant.max(initial=0)) + 1
         actors = np.arange(n)
         count = offers.initiator.shape[1]
         member = offers.valid[:, None, :] & (
             (offers.initiator[:, None, :] == actors[None, :, None]) | (offers.receiver[:, None, :] == actors[None, :, None])
         )
         status_quo_key = actors * (per + 1)
-        offer_key = offers.initiator * (per + 1) + 1 + (np.arange(count) % per)
+        offer_key = offers.initiator * (per + 1) + 1 + offers.variant
         keys = np.concatenate([np.broadcast_to(status_quo_key[None, :, None], (self.n_batch, n, 1)),
                                np.broadcast_to(offer_key[:, None, :], (self.n_batch, n, count))], axis=-1)
         listed = np.concatenate([np.ones((self.n_batch, n, 1), dtype=bool), member], axis=-1)
@@ -792,17 +847,23 @@ def _third_party_values(commit: str, p_i: Array, p_j: Array, u_ti: Array, u_tj: 
     contest): SemiCommit values a win of its side as keeping its own position once; NoCommit in
     every outcome; FullCommit never.
     """
-    if commit == "SemiCommit":
-        win_with_i, lose_with_i = (u_ti + u_ti) + u_tt, (u_tj + u_tj) + u_tj
-        win_against_i, lose_against_i = (u_ti + u_ti) + u_ti, (u_tj + u_tj) + u_tt
-    elif commit == "NoCommit":
-        win_with_i, lose_with_i = (u_ti + u_ti) + u_tt, (u_tj + u_tj) + u_tt
-        win_against_i, lose_against_i = (u_ti + u_ti) + u_tt, (u_tj + u_tj) + u_tt
+    twice_j = u_tj + u_tj
+    if commit == "FullCommit":
+        win_with_i = lose_against_i = None
     else:
-        win_with_i, lose_with_i = (u_ti + u_ti) + u_ti, (u_tj + u_tj) + u_tj
-        win_against_i, lose_against_i = (u_ti + u_ti) + u_ti, (u_tj + u_tj) + u_tj
-    side_i = (p_i * win_with_i) + (p_j * lose_with_i)
-    side_j = (p_i * win_against_i) + (p_j * lose_against_i)
+        win_with_i = (u_ti + u_ti) + u_tt
+        lose_against_i = twice_j + u_tt
+    if commit == "NoCommit":
+        lose_with_i, win_against_i = lose_against_i, win_with_i
+    else:
+        lose_with_i = twice_j + u_tj
+        win_against_i = (u_ti + u_ti) + u_ti
+    if commit == "FullCommit":
+        win_with_i, lose_against_i = win_against_i, lose_with_i
+    side_i = p_i * win_with_i
+    side_i += p_j * lose_with_i
+    side_j = p_i * win_against_i
+    side_j += p_j * lose_against_i
     return side_i, side_j
 
 
@@ -815,7 +876,24 @@ class _Bargains:
     valid: BoolArray
     point_i: Array
     point_j: Array
-    per_challenge: int
+    variant: Array | None = None
+    """``(count,)``: 0 for the initiator's view, 1 for the receiver's (InitRcvrInterp)."""
+
+    def __post_init__(self) -> None:
+        if self.variant is None:
+            self.variant = np.zeros(self.initiator.shape[1], dtype=np.int64)
+
+    def on_table(self) -> _Bargains:
+        """Only the offers that some member of the batch makes."""
+        made = np.flatnonzero(self.valid.any(axis=0))
+        return _Bargains(
+            self.initiator[:, made],
+            self.receiver[:, made],
+            self.valid[:, made],
+            self.point_i[:, made],
+            self.point_j[:, made],
+            self.variant[made],
+        )
 
 
 @dataclass
