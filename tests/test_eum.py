@@ -314,6 +314,25 @@ def test_one_scholz_round_by_hand():
     np.testing.assert_allclose(diagnostics["eu_partner"][1], [0.0, 0.06429, 0.25609], atol=1e-5)
 
 
+def test_offer_rule_overrides_the_variants_choice():
+    # In the scholz round above C has two offers: a compromise with A, to
+    # 10 + (0 - 10) |-0.37518 / 1.04390| = 6.4060 (a move of 3.594), and a conflict with B, to 4
+    # (a move of 6). kind_first takes the conflict; smallest_move, the paper's rule, the compromise.
+    smallest = ExpectedUtility(rounds=1, offer_rule="smallest_move").forecast(problem(**HAND), RNG)
+    assert smallest.positions[1, 2, 0] == pytest.approx(6.4060, abs=1e-4)
+    assert smallest.diagnostics["issue"]["move"][1, 2] == COMPROMISE
+    kind_first = ExpectedUtility(variant="printed", offer_rule="kind_first", rounds=1).forecast(problem(**HAND), RNG)
+    default = ExpectedUtility(variant="printed", rounds=1).forecast(problem(**HAND), RNG)
+    np.testing.assert_array_equal(kind_first.positions, default.positions)  # here both pick the conflict with B
+
+
+def test_exact_comparisons_give_the_same_figure():
+    rows = list(csv.DictReader((DATA / "mckibben_eu_rounds.csv").open()))
+    run = ExpectedUtility(tie_tolerance=0.0).forecast(eu_problem(), RNG)
+    expected = np.array([float(row["position"]) for row in rows]).reshape(11, 10)
+    np.testing.assert_allclose(run.positions[:, :, 0], expected, rtol=0, atol=1e-9)
+
+
 # --- Runs, stopping, batches, several issues
 
 
@@ -334,6 +353,8 @@ def test_registered_and_built_from_cli_parameters():
         ({"improvement_probability": -0.1}, "improvement_probability"),
         ({"position_range": "widest"}, "position_range"),
         ({"outcome": "mode"}, "outcome"),
+        ({"offer_rule": "largest_move"}, "offer_rule"),
+        ({"tie_tolerance": -1e-12}, "tie_tolerance"),
     ],
 )
 def test_bad_parameters_are_one_line_errors(parameters, field):
@@ -497,6 +518,7 @@ MODELS_UNDER_TEST = st.builds(
     rounds=st.integers(1, 6),
     position_range=st.sampled_from(["initial", "current", "scale"]),
     status_quo_probability=st.sampled_from([1.0, 0.5]),
+    offer_rule=st.sampled_from(["variant", "kind_first", "smallest_move"]),
 )
 
 

@@ -48,10 +48,12 @@ from jirga.models.base import Array, Problem, Trajectory, per_issue
 from jirga.models.baseline import weighted_mean, weighted_median
 
 Variant = Literal["scholz", "printed"]
+OfferRule = Literal["variant", "kind_first", "smallest_move"]
 PositionRange = Literal["initial", "current", "scale"]
 Outcome = Literal["mean", "median"]
 
 VARIANTS: tuple[str, ...] = get_args(Variant)
+OFFER_RULES: tuple[str, ...] = get_args(OfferRule)
 POSITION_RANGES: tuple[str, ...] = get_args(PositionRange)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
@@ -59,8 +61,9 @@ NO_MOVE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 """Codes of ``diagnostics["move"]``: how an actor changed position in a round."""
 
 TIE = 1e-12
-"""Expected utilities closer than this count as equal, so that rounding in sums over actors
-(whose order is arbitrary) never decides between a conflict, a compromise or nothing."""
+"""The default ``tie_tolerance``: expected utilities closer than this count as equal, so that
+rounding in sums over actors (whose order is arbitrary) never decides between a conflict, a
+compromise or nothing."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,18 @@ class ExpectedUtility:
     ``outcome``: the forecast read off the final positions: ``"mean"`` the capability x
     salience weighted mean (the series the paper plots), ``"median"`` the weighted median
     (the position that wins every pairwise vote, Scholz §3.2).
+
+    ``offer_rule``: which offer an actor takes when several arrive. The paper (after BDM) has
+    each actor accept the one that needs the smallest change of position (``"smallest_move"``);
+    the code behind its figure takes a conflict before a compromise before a capitulation, the
+    smallest move among conflicts and capitulations and the lowest |EU|-weighted position
+    among compromises (``"kind_first"``). ``"variant"`` (default) uses the variant's own rule:
+    ``kind_first`` for ``scholz``, ``smallest_move`` for ``printed``. Offers that still tie go
+    to the lower target position.
+
+    ``tie_tolerance``: expected utilities (and offer keys, relatively) closer than this count
+    as equal; equality makes no offer, since every condition of Scholz §6 is a strict
+    inequality. 0 compares exactly.
     """
 
     variant: Variant = "scholz"
@@ -99,6 +114,8 @@ class ExpectedUtility:
     improvement_probability: float = 1.0
     position_range: PositionRange = "initial"
     outcome: Outcome = "mean"
+    offer_rule: OfferRule = "variant"
+    tie_tolerance: float = TIE
 
     name: ClassVar[str] = "eum"
     title: ClassVar[str] = "Expected utility model (Bueno de Mesquita)"
@@ -111,14 +128,16 @@ class ExpectedUtility:
             "rounds",
             f"must be a whole number >= 0, got {self.rounds!r}",
         )
-        for field_name in ("tolerance", "status_quo_probability", "improvement_probability"):
+        for field_name in ("tolerance", "status_quo_probability", "improvement_probability", "tie_tolerance"):
             value = getattr(self, field_name)
             _require(
                 isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value),
                 field_name,
                 f"must be a finite number, got {value!r}",
             )
-        _require(self.tolerance >= 0, "tolerance", f"must be >= 0, got {self.tolerance!r}")
+        for field_name in ("tolerance", "tie_tolerance"):
+            value = getattr(self, field_name)
+            _require(value >= 0, field_name, f"must be >= 0, got {value!r}")
         for field_name in ("status_quo_probability", "improvement_probability"):
             value = getattr(self, field_name)
             _require(0 <= value <= 1, field_name, f"is a probability in [0, 1], got {value!r}")
@@ -128,6 +147,9 @@ class ExpectedUtility:
             f"must be one of {', '.join(POSITION_RANGES)}, got {self.position_range!r}",
         )
         _require(self.outcome in OUTCOMES, "outcome", f"must be one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
+        _require(
+            self.offer_rule in OFFER_RULES, "offer_rule", f"must be one of {', '.join(OFFER_RULES)}, got {self.offer_rule!r}"
+        )
 
     def forecast(self, problem: Problem, rng: np.random.Generator) -> Trajectory:
         """Play the model issue by issue; see the class docstring. ``rng`` is not used (no draws).
@@ -240,7 +262,7 @@ class ExpectedUtility:
         # Step 1: security and risk with every r_i = 1 (Scholz §5).
         success = self._probability(position, vote_weight, neutral, active, span)
         _, attacked = self._expected_utilities(success, salience, distance, to_median, neutral)
-        risk_exponent = risk_exponents(attacked, active)
+        risk_exponent = risk_exponents(attacked, active, self.tie_tolerance)
 
         # Step 2: the expected utilities again, now with the actors' risk exponents.
         if self.variant == "scholz":
@@ -248,9 +270,10 @@ class ExpectedUtility:
         own, other = self._expected_utilities(success, salience, distance, to_median, risk_exponent)
 
         # Step 3: offers and the one each actor takes (Scholz §6).
-        move, target = classify_offers(own, other, position, pair)
+        move, target = classify_offers(own, other, position, pair, self.tie_tolerance)
         mover = position[:, :, None]
-        if self.variant == "scholz":
+        rule = self.offer_rule if self.offer_rule != "variant" else {"scholz": "kind_first", "printed": "smallest_move"}[self.variant]
+        if rule == "kind_first":
             # A conflict beats a compromise beats a capitulation; compromises are ranked by
             # their |EU|-weighted position (|E_ij| x_i + |E_ji| x_j) / (|E_ij| + |E_ji|).
             priority = move.astype(float)
@@ -260,7 +283,7 @@ class ExpectedUtility:
         else:
             priority = np.zeros_like(own)
             key = np.abs(target - mover)
-        chosen, partner = choose_offer(move, priority, key, target)
+        chosen, partner = choose_offer(move, priority, key, target, self.tie_tolerance)
         has_move = partner >= 0
         return _Round(
             position=np.where(has_move, chosen, position),
@@ -420,12 +443,12 @@ def all_pairs_votes(position: Array, vote_weight: Array, exponent: Array, active
     return (vote_weight * pairwise).sum(axis=-1)
 
 
-def risk_exponents(attacked: Array, active: NDArray[np.bool_]) -> Array:
+def risk_exponents(attacked: Array, active: NDArray[np.bool_], tie: float = TIE) -> Array:
     """r_i = (1 - R_i/3) / (1 + R_i/3), R_i = (2 S_i - max S - min S) / (max S - min S) (Scholz §5).
 
     S_i = Σ_{j≠i} E^i(U_ji) is what the others expect from challenging i, worked out with every
     r = 1; the maximum and minimum run over the actors, as the paper prints it. When every
-    actor is equally exposed (max S - min S within 1e-12 of the sizes involved) R_i = 0, r_i = 1.
+    actor is equally exposed (max S - min S within ``tie`` of the sizes involved) R_i = 0, r_i = 1.
     """
     pair = active[:, :, None] & active[:, None, :] & ~np.eye(active.shape[-1], dtype=bool)
     exposure = np.where(pair, attacked, 0.0).sum(axis=-1)
@@ -433,26 +456,28 @@ def risk_exponents(attacked: Array, active: NDArray[np.bool_]) -> Array:
     most = np.where(anyone, np.where(active, exposure, -np.inf).max(axis=-1, keepdims=True), 0.0)
     least = np.where(anyone, np.where(active, exposure, np.inf).min(axis=-1, keepdims=True), 0.0)
     spread = most - least
-    distinct = spread > TIE * (1 + np.abs(exposure).max(axis=-1, keepdims=True))
+    distinct = spread > tie * (1 + np.abs(exposure).max(axis=-1, keepdims=True))
     risk = np.divide(2 * exposure - most - least, spread, out=np.zeros_like(exposure), where=distinct & active)
     risk = np.clip(risk, -1.0, 1.0)  # only rounding could leave [-1, 1]
     return (1 - risk / 3) / (1 + risk / 3)
 
 
-def classify_offers(own: Array, other: Array, position: Array, pair: NDArray[np.bool_]) -> tuple[NDArray[np.int8], Array]:
+def classify_offers(
+    own: Array, other: Array, position: Array, pair: NDArray[np.bool_], tie: float = TIE
+) -> tuple[NDArray[np.int8], Array]:
     """The kind of offer j makes i and where i would move (Scholz §6), from i's expected utilities.
 
     With E_ij = E^i(U_ij) and E_ji = E^i(U_ji):
     conflict: E_ji > E_ij > 0 (both would fight and i expects to lose): i moves to x_j;
     compromise: E_ji > 0 > E_ij and E_ji > |E_ij|: i moves to x_i + (x_j - x_i) |E_ij / E_ji|;
     capitulation: E_ji > 0 > E_ij and E_ji < |E_ij|: i moves to x_j.
-    Values closer than ``TIE`` count as equal, and equality makes no offer. Only ``pair``s
+    Values closer than ``tie`` count as equal, and equality makes no offer. Only ``pair``s
     (two active actors at different positions) make offers.
     """
-    threatened = pair & (other > TIE)
-    conflict = threatened & (other > own + TIE) & (own > TIE)
-    compromise = threatened & (own < -TIE) & (other > -own + TIE)
-    capitulation = threatened & (own < -TIE) & (other < -own - TIE)
+    threatened = pair & (other > tie)
+    conflict = threatened & (other > own + tie) & (own > tie)
+    compromise = threatened & (own < -tie) & (other > -own + tie)
+    capitulation = threatened & (own < -tie) & (other < -own - tie)
     move = np.select([conflict, compromise, capitulation], [CONFLICT, COMPROMISE, CAPITULATION], NO_MOVE).astype(np.int8)
     mover = position[:, :, None]
     partner = position[:, None, :]
@@ -461,10 +486,12 @@ def classify_offers(own: Array, other: Array, position: Array, pair: NDArray[np.
     return move, target
 
 
-def choose_offer(move: NDArray[np.int8], priority: Array, key: Array, target: Array) -> tuple[Array, NDArray[np.int64]]:
+def choose_offer(
+    move: NDArray[np.int8], priority: Array, key: Array, target: Array, tie: float = TIE
+) -> tuple[Array, NDArray[np.int64]]:
     """Each actor's offer: the lowest ``priority``, then the lowest ``key``, then the lowest target.
 
-    Keys within ``TIE`` (relative) of the lowest count as equal. Returns the target positions
+    Keys within ``tie`` (relative) of the lowest count as equal. Returns the target positions
     and the partners' indices (-1 where no offer arrived; among partners whose offers tie on
     all three, the first listed).
     """
@@ -472,7 +499,7 @@ def choose_offer(move: NDArray[np.int8], priority: Array, key: Array, target: Ar
     for values in (priority, key, target):
         masked = np.where(candidate, values, np.inf)
         lowest = masked.min(axis=-1, keepdims=True)
-        candidate &= masked <= lowest + TIE * (1 + np.abs(np.where(np.isfinite(lowest), lowest, 0.0)))
+        candidate &= masked <= lowest + tie * (1 + np.abs(np.where(np.isfinite(lowest), lowest, 0.0)))
     partner = np.where(candidate.any(axis=-1), np.argmax(candidate, axis=-1), -1)
     return _at_partner(target, partner), partner
 
