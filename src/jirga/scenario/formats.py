@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
-from jirga.scenario import decide_csv, native, table_csv
+from jirga.scenario import decide_csv, ktab_csv, native, table_csv
 from jirga.scenario.model import Scenario
 
 
@@ -44,6 +44,14 @@ FORMATS: dict[str, Format] = {
         table_csv.read_table_csv,
         table_csv.dump_table_csv,
         table_csv.sniff_table_csv,
+    ),
+    "ktab": Format(
+        "ktab",
+        "KTAB's Spatial Model of Politics CSV (smpc --csv)",
+        (".csv",),
+        ktab_csv.read_ktab,
+        ktab_csv.dump_ktab,
+        ktab_csv.sniff,
     ),
 }
 
