@@ -531,7 +531,7 @@ def check_problem(problem: Problem) -> None:
             actor, issue = problem.actors[where[-2]], problem.issues[where[-1]]
             value = np.broadcast_to(values, problem.position.shape)[where]
             run = f" (batch item {where[:-2]})" if len(where) > 2 else ""
-            raise JirgaError(f"actor {actor!r} on issue {issue!r}{run}: {value!r} is not {expected}", field=field_name)
+            raise JirgaError(f"actor {actor!r} on issue {issue!r}{run}: {float(value):g} is not {expected}", field=field_name)
 
 
 def _outcome_weight(vote_weight: Array, active: NDArray[np.bool_]) -> Array:
