@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from jirga.analysis.montecarlo import MonteCarloResult, run_montecarlo
+from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, MonteCarloResult, run_montecarlo
 from jirga.analysis.perturb import DEFAULT_SPREAD, UncertainInputs
 from jirga.analysis.sensitivity import OneAtATimeResult, one_at_a_time
 from jirga.analysis.whatif import Patch, compare
@@ -40,7 +40,16 @@ def input_label(scenario: Scenario, name: str, shown_issue: str | None = None) -
     return f"{actor}: {parts[2]} on {issues.get(parts[1], parts[1])}"
 
 
-def run_montecarlo_all(result: ForecastResult, runs: int, *, seed: int = 0, spread: float = DEFAULT_SPREAD, workers: int | None = None, progress: Progress | None = None) -> list[MonteCarloResult]:
+def run_montecarlo_all(
+    result: ForecastResult,
+    runs: int,
+    *,
+    seed: int = 0,
+    spread: float = DEFAULT_SPREAD,
+    workers: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> list[MonteCarloResult]:
     """Monte Carlo of ``runs`` perturbed scenarios for every model of ``result``."""
     done: list[MonteCarloResult] = []
     for run in result.runs:
@@ -51,7 +60,9 @@ def run_montecarlo_all(result: ForecastResult, runs: int, *, seed: int = 0, spre
             if progress is not None:
                 progress(f"Monte Carlo: {title}", counted[0], runs)
 
-        done.append(run_montecarlo(result.scenario, run.model, runs, seed, spread=spread, as_of=result.as_of, workers=workers, on_progress=advanced))
+        done.append(
+            run_montecarlo(result.scenario, run.model, runs, seed, spread=spread, as_of=result.as_of, workers=workers, batch_size=batch_size, on_progress=advanced)
+        )
     return done
 
 
@@ -131,8 +142,8 @@ def sensitivity_section(result: ForecastResult, swings: Sequence[OneAtATimeResul
     return Section("Sensitivity: which numbers matter", html, note, anchor="sensitivity")
 
 
-def whatif_section(result: ForecastResult, patches: Sequence[Patch], seed: int = 0) -> Section:
-    """Every patch's forecast beside the base forecast, model by model."""
+def whatif_rows(result: ForecastResult, patches: Sequence[Patch], seed: int = 0) -> list[dict[str, Any]]:
+    """Per issue, per model: the base forecast and each patch's forecast and difference."""
     comparisons = [compare(result.scenario, list(patches), run.model, seed=seed, as_of=result.as_of) for run in result.runs]
     issues = [issue.id for issue in result.scenario.issues]
     rows = []
@@ -143,6 +154,12 @@ def whatif_section(result: ForecastResult, patches: Sequence[Patch], seed: int =
             base = float(comparison.base.forecast[column])
             cells.append({"base": base, "variants": [_variant_cell(variant.forecast, column, base) for variant in comparison.variants]})
         rows.append({"issue": issue, "cells": cells})
+    return rows
+
+
+def whatif_section(result: ForecastResult, patches: Sequence[Patch], seed: int = 0) -> Section:
+    """Every patch's forecast beside the base forecast, model by model."""
+    rows = whatif_rows(result, patches, seed)
     html = environment().get_template("whatif.html.j2").render(patches=patches, runs=result.runs, rows=rows)
     return Section("What if: patched scenarios side by side", html, "Each patch is applied to the scenario and forecast by every model; Δ is the change from the base forecast.", anchor="whatif")
 

@@ -8,6 +8,7 @@ evidence, no analysis) are left out rather than shown empty.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from jirga.files import atomic_write_text
 from jirga.forecast import ForecastResult, run_forecast
 from jirga.models import MODELS, Problem
 from jirga.report import figures
+from jirga.report.evidence import quote_span, store_events, stored_document
 from jirga.scenario.checks import numbers
 from jirga.scenario.model import Evidence, Scenario, Value
 
@@ -40,6 +42,8 @@ class Quote:
     date: dt.date | None
     link: str
     judgement: bool
+    anchor: str = ""
+    """The id of the quote's mark in the report's copy of its document ("" when the report has none)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,18 @@ class GroundedNumber:
     quantity: str
     value: str
     quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A quoted document as the report shows it: its text cut into ``(text, mark id)`` pieces,
+    where a non-empty mark id is a quoted passage that evidence links to."""
+
+    name: str
+    title: str
+    date: dt.date | None
+    url: str
+    pieces: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -75,6 +91,7 @@ class ReportData:
     forecast_rows: list[dict[str, Any]]
     grounded: list[GroundedNumber]
     analysis: list[Section] = field(default_factory=list)
+    sources: list[SourceText] = field(default_factory=list)
 
 
 def sentence_link(url: str, quote: str) -> str:
@@ -98,8 +115,10 @@ def _fragment_text(text: str) -> str:
     return url_quote(text, safe="").replace("-", "%2D")
 
 
-def grounded_numbers(scenario: Scenario) -> list[GroundedNumber]:
-    """Every number that has evidence, with its quotes, in the order of the scenario file."""
+def grounded_numbers(scenario: Scenario, anchors: dict[tuple[str, str], str] | None = None) -> list[GroundedNumber]:
+    """Every number that has evidence, with its quotes, in the order of the scenario file;
+    ``anchors[(document, quote)]`` is the quote's mark in the report's copy of the document."""
+    anchors = anchors or {}
     sources = {source.id: source for source in scenario.sources}
     actors = {actor.id: actor.name for actor in scenario.actors}
     issues = {issue.id: issue.name for issue in scenario.issues}
@@ -115,14 +134,15 @@ def grounded_numbers(scenario: Scenario) -> list[GroundedNumber]:
             dated = f", {stance.date}" if stance.date else ""
             actor = actors.get(stance.actor, stance.actor)
             subject = f"{actor} on {issues.get(stance.issue, stance.issue)}{dated}"
-        quotes = tuple(_quote(item, sources.get(item.document)) for item in value.evidence)
+        quotes = tuple(_quote(item, sources.get(item.document), anchors.get((item.document, item.quote), "")) for item in value.evidence)
         grounded.append(GroundedNumber(actor, subject, quantity, _value_text(value), quotes))
     return grounded
 
 
-def _quote(item: Evidence, source: Any) -> Quote:
+def _quote(item: Evidence, source: Any, anchor: str) -> Quote:
     url = source.url if source is not None else ""
     return Quote(
+        anchor=anchor,
         quote=item.quote,
         rationale=item.rationale,
         document=item.document,
@@ -131,6 +151,45 @@ def _quote(item: Evidence, source: Any) -> Quote:
         link=sentence_link(url, item.quote),
         judgement=item.judgement,
     )
+
+
+def source_texts(scenario: Scenario, store: str | Path) -> tuple[dict[tuple[str, str], str], list[SourceText]]:
+    """The quoted documents that the evidence store holds, each quote marked where it occurs.
+
+    Returns the mark of every ``(document, quote)`` found and the documents' texts. A quote
+    that overlaps an earlier marked one links to that mark.
+    """
+    quoted: dict[str, list[str]] = {}
+    for _, value in numbers(scenario):
+        for item in value.evidence:
+            quoted.setdefault(item.document, []).append(item.quote)
+    anchors: dict[tuple[str, str], str] = {}
+    texts = []
+    numbering = itertools.count()
+    for document, quotes in quoted.items():
+        stored = stored_document(store, document)
+        if stored is None:
+            continue
+        marks: dict[tuple[int, int], str] = {}
+        for quote in quotes:
+            span = quote_span(stored.text, quote)
+            if span is not None:
+                if span not in marks:
+                    marks[span] = f"quote-{next(numbering)}"
+                anchors[(document, quote)] = marks[span]
+        pieces: list[tuple[str, str]] = []
+        cursor, alias, last = 0, {}, ""
+        for (start, end), mark in sorted(marks.items()):
+            if start < cursor:
+                alias[mark] = last
+                continue
+            pieces += [(stored.text[cursor:start], ""), (stored.text[start:end], mark)]
+            cursor, last = end, mark
+        pieces.append((stored.text[cursor:], ""))
+        for key, mark in anchors.items():
+            anchors[key] = alias.get(mark, mark)
+        texts.append(SourceText(stored.name, stored.title or stored.name, stored.date, stored.url, tuple(pieces)))
+    return anchors, texts
 
 
 def _value_text(value: Value) -> str:
@@ -163,9 +222,10 @@ def figure_html(figure: go.Figure, div_id: str) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
 
 
-def report_figures(result: ForecastResult) -> dict[str, go.Figure]:
+def report_figures(result: ForecastResult, store: str | Path | None = None) -> dict[str, go.Figure]:
     """The report's charts by name: ``capability``, ``issue-<id>``, ``rounds-<id>`` (dynamic
-    models only) and ``timeline`` (when something is dated)."""
+    models only) and ``timeline`` (when something is dated: stances, sources, and the dated
+    events of the evidence ``store`` if one is given)."""
     scenario = result.scenario
     problem = Problem.from_scenario(scenario, result.as_of)
     charts = {"capability": figures.capability_chart(scenario)}
@@ -174,16 +234,20 @@ def report_figures(result: ForecastResult) -> dict[str, go.Figure]:
         trajectory = figures.trajectory_chart(result, issue)
         if trajectory is not None:
             charts[f"rounds-{issue.id}"] = trajectory
-    events = timeline_events(scenario)
+    events = timeline_events(scenario) + (store_events(store, scenario) if store is not None else [])
     if events:
-        lanes = [actor.name for actor in scenario.actors if any(lane == actor.name for _, lane, _ in events)]
-        charts["timeline"] = figures.timeline_chart(events, ["sources", *lanes] if any(lane == "sources" for _, lane, _ in events) else lanes)
+        used = {lane for _, lane, _ in events}
+        lanes = [lane for lane in ("sources", "events") if lane in used] + [actor.name for actor in scenario.actors if actor.name in used]
+        charts["timeline"] = figures.timeline_chart(events, lanes)
     return charts
 
 
-def report_data(result: ForecastResult, analysis: list[Section] | None = None) -> ReportData:
-    """The figures and tables of the report for one forecast."""
-    charts = {name: figure_html(figure, f"figure-{name}") for name, figure in report_figures(result).items()}
+def report_data(result: ForecastResult, analysis: list[Section] | None = None, store: str | Path | None = None) -> ReportData:
+    """The figures and tables of the report for one forecast; with an evidence ``store``, its
+    dated events join the timeline and the quoted documents it holds are copied in, every
+    quote marked, so that the evidence links to its sentence without leaving the file."""
+    charts = {name: figure_html(figure, f"figure-{name}") for name, figure in report_figures(result, store).items()}
+    anchors, sources = source_texts(result.scenario, store) if store is not None else ({}, [])
     rows = [
         {
             "issue": issue,
@@ -194,7 +258,7 @@ def report_data(result: ForecastResult, analysis: list[Section] | None = None) -
         }
         for issue in result.issues
     ]
-    return ReportData(result.scenario, result, charts, rows, grounded_numbers(result.scenario), analysis or [])
+    return ReportData(result.scenario, result, charts, rows, grounded_numbers(result.scenario, anchors), analysis or [], sources)
 
 
 @cache

@@ -39,23 +39,29 @@ def report(
         Optional[list[str]], typer.Option("--patch", help="What-if patch file, or the name of a shipped patch (repeatable).")
     ] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Processes for Monte Carlo and sensitivity.", show_default="all cores")] = None,
+    store: Annotated[
+        Optional[Path], typer.Option("--store", help="Evidence store (from jirga ingest): its events join the timeline, its texts the quotes.")
+    ] = None,
 ) -> None:
     """Write a report of a scenario: actors, issues, every model's forecast and trajectory, the evidence."""
+    from jirga.errors import JirgaError
     from jirga.forecast import run_forecast  # plotly and jinja load only when a report is made
     from jirga.report.build import render_report, report_data, report_figures, write_report
     from jirga.report.export import export_charts
     from jirga.scenario import load_scenario
 
     loaded = load_scenario(scenario)
+    if store is not None and not store.is_file():
+        raise JirgaError("no evidence store here: run `jirga ingest` first", file=store, field="--store")
     result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
     console = Console(stderr=True)
     if output_format is ReportFormat.html:
         sections = _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)
         target = out or Path("report.html")
-        write_report(target, render_report(report_data(result, sections)))
+        write_report(target, render_report(report_data(result, sections, store)))
         console.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, opens offline)")
     else:
-        paths = export_charts(report_figures(result), out or Path("report-charts"), output_format.value)
+        paths = export_charts(report_figures(result, store), out or Path("report-charts"), output_format.value)
         console.print(f"wrote {len(paths)} {output_format.value.upper()} charts to {paths[0].parent}")
 
 

@@ -13,6 +13,8 @@ import hashlib
 import json
 import re
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,11 @@ MAX_BODY = 1 << 20
 """Largest request body outside uploads: 1 MiB of JSON edits is far more than a person makes."""
 MAX_UPLOAD = 5 << 20
 """Largest article upload: 5 MiB, many times a long news article as HTML."""
+MAX_RUNS = 20_000
+"""Most Monte Carlo runs the page may ask for, so that one click cannot occupy the server for hours."""
+WEB_BATCH_SIZE = 100
+"""Monte Carlo runs per chunk in the app: progress moves every 100 runs (``jirga montecarlo
+--batch-size 100`` gives the same numbers)."""
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md")
 UPLOADS = "articles"
 
@@ -55,6 +62,72 @@ class EditsRequest(BaseModel):
 
 class SaveRequest(EditsRequest):
     version: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+
+
+class MonteCarloRequest(EditsRequest):
+    runs: int = Field(default=500, ge=1, le=MAX_RUNS)
+
+
+class WhatIfRequest(EditsRequest):
+    patch: str = Field(min_length=1, max_length=100_000, description="A shipped patch's name, or a patch as YAML text.")
+
+
+@dataclass
+class Job:
+    """A long analysis running in a thread of the app: its progress, then its result or error."""
+
+    id: str
+    what: str
+    total: int
+    done: int = 0
+    state: str = "running"
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "what": self.what, "total": self.total, "done": self.done, "state": self.state, "result": self.result, "error": self.error}
+
+
+class Jobs:
+    """At most ``limit`` analyses at once (HTTP 429 beyond); the latest ``kept`` are remembered."""
+
+    def __init__(self, limit: int = 2, kept: int = 20) -> None:
+        self.limit = limit
+        self.kept = kept
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+
+    def start(self, what: str, total: int, work: Callable[[Callable[[int], None]], dict[str, Any]]) -> Job:
+        """Run ``work(advance)`` in a thread; ``advance(n)`` adds n to the job's progress."""
+        with self.lock:
+            if sum(job.state == "running" for job in self.jobs.values()) >= self.limit:
+                raise HTTPException(429, f"{self.limit} analyses are running already: wait for one to finish")
+            job = Job(uuid.uuid4().hex, what, total)
+            self.jobs[job.id] = job
+            for old in list(self.jobs)[: max(0, len(self.jobs) - self.kept)]:
+                if self.jobs[old].state != "running":
+                    del self.jobs[old]
+
+        def advance(count: int) -> None:
+            job.done = min(job.total, job.done + count)
+
+        def run() -> None:
+            try:
+                job.result = work(advance)
+                job.state = "done"
+            except JirgaError as error:
+                job.error, job.state = str(error), "failed"
+            except Exception as error:  # noqa: BLE001  (a model's bug must reach the page, not kill the thread silently)
+                job.error, job.state = f"{type(error).__name__}: {error}", "failed"
+
+        threading.Thread(target=run, name=f"jirga-job-{job.id[:8]}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> Job:
+        try:
+            return self.jobs[job_id]
+        except KeyError:
+            raise HTTPException(404, f"no analysis {job_id!r} (finished ones are forgotten after {self.kept} newer)") from None
 
 
 @dataclass
@@ -235,6 +308,8 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
     templates = Environment(loader=PackageLoader("jirga.web", "templates"), autoescape=select_autoescape(["html", "j2"]))
     app = FastAPI(title="jirga", version=__version__, docs_url=None, redoc_url=None)
     app.state.workspace = workspace
+    jobs = Jobs()
+    app.state.jobs = jobs
     app.add_middleware(BodyLimit, limits={"/api/upload": MAX_UPLOAD + (64 << 10)}, default=MAX_BODY)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -340,6 +415,69 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             target = workspace.data_dir / UPLOADS / f"{safe_stem}-{counter}{suffix}"
         atomic_write_text(target, text)
         return {"document": target.stem, "path": target.relative_to(workspace.data_dir).as_posix(), "bytes": len(content)}
+
+    @app.post("/api/montecarlo", status_code=202)
+    def montecarlo(request: MonteCarloRequest) -> dict[str, Any]:
+        """Start a Monte Carlo of every model on the edited scenario; poll ``/api/jobs/{id}``."""
+        from jirga.report.analysis import montecarlo_figure, montecarlo_tables, run_montecarlo_all
+
+        scenario, _ = workspace.read()
+        result = workspace.forecast(apply_edits(scenario, request.edits))
+
+        def work(advance: Callable[[int], None]) -> dict[str, Any]:
+            last = {"done": 0, "what": ""}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what != last["what"]:
+                    last.update(what=what, done=0)
+                advance(done - last["done"])
+                last["done"] = done
+
+            simulations = run_montecarlo_all(result, request.runs, seed=workspace.seed, workers=1, batch_size=WEB_BATCH_SIZE, progress=progress)
+            tables = montecarlo_tables(result, simulations)
+            return {
+                "runs": request.runs,
+                "tables": [{"issue": table["issue"].id, "rows": table["rows"]} for table in tables],
+                "figures": {issue.id: json.loads(montecarlo_figure(result, simulations, issue.id).to_json()) for issue in result.issues},
+            }
+
+        job = jobs.start(f"Monte Carlo, {request.runs} runs of {len(result.runs)} models", request.runs * len(result.runs), work)
+        return job.to_json()
+
+    @app.get("/api/jobs/{job_id}")
+    def job_status(job_id: str) -> dict[str, Any]:
+        return jobs.get(job_id).to_json()
+
+    @app.get("/api/patches")
+    def patches() -> dict[str, Any]:
+        """The what-if patches that ship with jirga, to offer on the page."""
+        from jirga.analysis.whatif import load_patch, shipped_patches
+
+        listed = []
+        for name, path in shipped_patches().items():
+            patch = load_patch(path)
+            listed.append({"name": name, "label": patch.label, "description": patch.description, "text": path.read_text(encoding="utf-8")})
+        return {"patches": listed}
+
+    @app.post("/api/whatif")
+    def whatif(request: WhatIfRequest) -> dict[str, Any]:
+        """Every model's forecast of the edited scenario beside its forecast with the patch applied."""
+        from jirga.analysis.whatif import load_patch, parse_patch, shipped_patches
+        from jirga.report.analysis import whatif_rows
+
+        shipped = shipped_patches()
+        patch = load_patch(shipped[request.patch]) if request.patch in shipped else parse_patch(request.patch, "patch")
+        scenario, _ = workspace.read()
+        result = workspace.forecast(apply_edits(scenario, request.edits))
+        rows = whatif_rows(result, [patch], workspace.seed)
+        return {
+            "patch": {"label": patch.label, "description": patch.description},
+            "models": [{"name": run.name, "title": run.title} for run in result.runs],
+            "rows": [
+                {"issue": row["issue"].id, "name": row["issue"].name, "cells": [{"base": cell["base"], **cell["variants"][0]} for cell in row["cells"]]}
+                for row in rows
+            ],
+        }
 
     @app.get("/files/{relative:path}")
     def files(relative: str) -> FileResponse:

@@ -340,11 +340,86 @@ async function upload(event) {
   }
 }
 
+// ---- Monte Carlo and what-if -------------------------------------------------------------
+
+function sleep(milliseconds) {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+async function runMonteCarlo(event) {
+  event.preventDefault();
+  const runs = Number($("montecarlo-runs").value);
+  const box = $("montecarlo-progress");
+  const bar = box.querySelector("progress");
+  $("montecarlo-run").disabled = true;
+  try {
+    let job = await post("/api/montecarlo", { edits: editsPayload(), runs });
+    box.hidden = false;
+    while (job.state === "running") {
+      bar.max = job.total;
+      bar.value = job.done;
+      box.querySelector("span").textContent = `${job.what}: ${job.done} of ${job.total} forecasts`;
+      await sleep(400);
+      job = await api(`/api/jobs/${job.id}`);
+    }
+    if (job.state === "failed") throw new Error(job.error);
+    box.hidden = true;
+    state.montecarlo = job.result;
+    $("montecarlo-issue").replaceChildren(...state.base.issues.map((issue) => element("option", { value: issue.id }, issue.name)));
+    $("montecarlo-issue").value = state.issue;
+    $("montecarlo-result").hidden = false;
+    renderMonteCarlo();
+  } catch (error) {
+    box.hidden = true;
+    showMessage(error.message);
+  } finally {
+    $("montecarlo-run").disabled = false;
+  }
+}
+
+function renderMonteCarlo() {
+  const issue = $("montecarlo-issue").value;
+  const figure = state.montecarlo.figures[issue];
+  Plotly.react("chart-montecarlo", figure.data, figure.layout, PLOT_CONFIG);
+  const table = state.montecarlo.tables.find((item) => item.issue === issue);
+  $("montecarlo-table").tBodies[0].replaceChildren(...table.rows.map((row) => element("tr", { dataset: { model: row.model } },
+    element("td", {}, row.title), element("td", { className: "num" }, row.point.toFixed(1)),
+    element("td", { className: "num" }, row.mean.toFixed(1)), element("td", { className: "num" }, `${row.p5.toFixed(1)} – ${row.p95.toFixed(1)}`))));
+}
+
+async function runWhatIf(event) {
+  event.preventDefault();
+  const shipped = $("whatif-shipped").value;
+  try {
+    const answer = await post("/api/whatif", { edits: editsPayload(), patch: shipped || $("whatif-text").value });
+    const head = element("tr", {}, element("th", {}, "issue"), ...answer.models.map((model) => element("th", {}, model.title)));
+    const rows = answer.rows.map((row) => element("tr", { dataset: { issue: row.issue } }, element("th", { scope: "row" }, row.name),
+      ...row.cells.map((cell) => {
+        if (cell.value === null) return element("td", { className: "muted" }, "nobody left");
+        const kind = cell.difference > 0.05 ? "up" : cell.difference < -0.05 ? "down" : "";
+        return element("td", { className: "num", title: `base ${cell.base.toFixed(1)}` }, `${cell.base.toFixed(1)} → ${cell.value.toFixed(1)} `,
+          element("span", { className: `delta ${kind}` }, `Δ ${cell.difference >= 0 ? "+" : ""}${cell.difference.toFixed(1)}`));
+      })));
+    $("whatif-result").replaceChildren(element("h3", {}, answer.patch.label), element("p", { className: "muted" }, answer.patch.description),
+      element("table", { className: "compact" }, element("thead", {}, head), element("tbody", {}, ...rows)));
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+async function loadPatches() {
+  const { patches } = await api("/api/patches");
+  state.patches = patches;
+  $("whatif-shipped").replaceChildren(element("option", { value: "" }, "write your own…"),
+    ...patches.map((patch) => element("option", { value: patch.name, title: patch.description }, patch.label)));
+}
+
 function selectTab(name) {
   for (const button of document.querySelectorAll("nav.tabs button")) button.setAttribute("aria-selected", String(button.dataset.tab === name));
   for (const tab of document.querySelectorAll(".tab")) tab.hidden = tab.id !== `tab-${name}`;
   if (name === "evidence") searchEvidence();
   if (name === "forecast") renderCharts();
+  if (name === "analysis" && state.montecarlo) renderMonteCarlo();
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -357,6 +432,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   for (const id of ["evidence-search", "evidence-actor", "evidence-issue"]) $(id).addEventListener("input", searchEvidence);
   $("upload-form").addEventListener("submit", upload);
+  $("montecarlo-form").addEventListener("submit", runMonteCarlo);
+  $("montecarlo-issue").addEventListener("change", renderMonteCarlo);
+  $("whatif-form").addEventListener("submit", runWhatIf);
+  $("whatif-shipped").addEventListener("change", () => {
+    const patch = (state.patches || []).find((item) => item.name === $("whatif-shipped").value);
+    if (patch) $("whatif-text").value = patch.text;
+  });
   for (const button of document.querySelectorAll("nav.tabs button")) button.addEventListener("click", () => selectTab(button.dataset.tab));
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "z" && !event.target.matches("input[type=number], input[type=search]")) {
@@ -367,6 +449,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   window.addEventListener("beforeunload", (event) => { if (state.edits.length) event.preventDefault(); });
   try {
     await load();
+    await loadPatches();
   } catch (error) {
     showMessage(error.message);
   }
