@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as quote_url
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -34,7 +36,9 @@ from jirga.files import atomic_write_text
 from jirga.forecast import ForecastResult, run_forecast
 from jirga.models import MODELS, Problem
 from jirga.report import figures
-from jirga.report.build import grounded_numbers
+from jirga.report.build import grounded_numbers, sentence_link
+from jirga.report.evidence import KINDS as STORE_KINDS
+from jirga.report.evidence import StoredDocument, quote_span, store_rows, stored_document
 from jirga.scenario import FORMATS, default_scenario_path
 from jirga.scenario.formats import format_for
 from jirga.scenario.model import Scenario
@@ -140,6 +144,9 @@ class Workspace:
     seed: int = 0
     store: Path | None = None
     save_lock: threading.Lock = field(default_factory=threading.Lock)
+    store_lock: threading.Lock = field(default_factory=threading.Lock)
+    """DuckDB refuses a read-only and a writing connection to one file in one process: readers
+    and the ingest of an upload take turns."""
 
     def read(self) -> tuple[Scenario, str]:
         """The saved scenario and its version (the SHA-256 of the file's bytes)."""
@@ -152,6 +159,19 @@ class Workspace:
 
     def forecast(self, scenario: Scenario) -> ForecastResult:
         return run_forecast(scenario, models=list(MODELS), seed=self.seed)
+
+    def document(self, name: str) -> StoredDocument | None:
+        """A document by id or name: from the evidence store, else an uploaded text article."""
+        if self.store is not None:
+            with self.store_lock:
+                stored = stored_document(self.store, name)
+            if stored is not None:
+                return stored
+        for suffix in (".txt", ".md"):
+            path = self.data_dir / UPLOADS / f"{name}{suffix}"
+            if re.fullmatch(r"[A-Za-z0-9_.\-]+", name) and path.is_file():
+                return StoredDocument(name, name, name, None, "", path.read_text(encoding="utf-8"))
+        return None
 
     def inside(self, relative: str) -> Path:
         """The file ``relative`` names inside the data directory; 404 for anything outside it
@@ -252,6 +272,16 @@ def evidence_rows(scenario: Scenario, query: str = "", actor: str = "", issue: s
     return rows
 
 
+def _ingest(path: Path, workspace: Workspace, advance: Callable[[int], None]) -> dict[str, Any]:
+    """Add one article to the evidence store (spaCy parses it: a few seconds)."""
+    from jirga.evidence.ingest import ingest
+
+    with workspace.store_lock:
+        report = ingest([path], workspace.store)
+    advance(1)
+    return {"added": report.added, "unchanged": report.unchanged, "skipped": [str(item) for item in report.skipped]}
+
+
 class BodyLimit:
     """ASGI middleware: HTTP 413 for a request body over its path's limit, whether the client
     announces the length or streams it."""
@@ -300,8 +330,10 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         data_dir=Path(data_dir).resolve() if data_dir is not None else path.parent,
         read_only=read_only,
         seed=seed,
-        store=Path(store) if store is not None else None,
+        store=Path(store).resolve() if store is not None else None,
     )
+    if workspace.store is not None and not workspace.store.is_file():
+        raise JirgaError("no evidence store here: run `jirga ingest` first", file=workspace.store, field="--store")
     if not read_only and not path.is_relative_to(workspace.data_dir):
         raise JirgaError("the scenario must lie inside the data directory", file=path, field="--data")
     workspace.read()  # fail now, with the file's own error, rather than on the first request
@@ -327,7 +359,9 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
         scenario, _ = workspace.read()
-        return templates.get_template("index.html.j2").render(scenario=scenario, version=__version__, read_only=workspace.read_only)
+        return templates.get_template("index.html.j2").render(
+            scenario=scenario, version=__version__, read_only=workspace.read_only, store=workspace.store.name if workspace.store else ""
+        )
 
     @app.get("/assets/plotly.min.js")
     def plotly_js() -> Response:
@@ -383,9 +417,55 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         return Response(chosen.dump(scenario), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/api/evidence")
-    def evidence(q: str = "", actor: str = "", issue: str = "") -> dict[str, Any]:
+    def evidence(q: str = "", actor: str = "", issue: str = "", kind: str = "") -> dict[str, Any]:
+        """The quotes behind the scenario's numbers (kind ``number``) and, with an evidence
+        store, the quotes, events and stances found in its articles, filtered alike."""
+        if kind not in ("", "number", *STORE_KINDS):
+            raise HTTPException(422, f"kind: one of number, {', '.join(STORE_KINDS)} (got {kind!r})")
         scenario, _ = workspace.read()
-        return {"rows": evidence_rows(scenario, q, actor, issue)}
+        rows = []
+        if kind in ("", "number"):
+            for row in evidence_rows(scenario, q, actor, issue):
+                row["kind"] = "number"
+                if workspace.document(row["document"]) is not None:
+                    row["in_text"] = f"/documents/{quote_url(row['document'])}?{urlencode({'quote': row['quote']})}"
+                rows.append(row)
+        if workspace.store is not None and kind != "number" and not issue:
+            actor_names = {item.id: item.name for item in scenario.actors}
+            with workspace.store_lock:
+                found_rows = store_rows(workspace.store, q, actor, kind)
+            for found in found_rows:
+                rows.append(
+                    {
+                        "kind": found["kind"],
+                        "subject": actor_names.get(found["actor"], found["actor"] or "?"),
+                        "quantity": found["who"],
+                        "value": "",
+                        "quote": found["sentence"],
+                        "rationale": found["detail"],
+                        "document": found["document"],
+                        "title": found["title"] or found["document"],
+                        "date": found["date"].isoformat() if found["date"] else None,
+                        "link": sentence_link(found["url"], found["sentence"]),
+                        "judgement": False,
+                        "in_text": f"/documents/{quote_url(found['document_id'])}?start={found['start']}&end={found['end']}",
+                    }
+                )
+        return {"rows": rows, "store": workspace.store is not None}
+
+    @app.get("/documents/{document}", response_class=HTMLResponse)
+    def document_page(document: str, start: int | None = None, end: int | None = None, quote: str = "") -> str:
+        """A document of the store or of the uploaded articles, the sentence or quote marked."""
+        found = workspace.document(document)
+        if found is None:
+            raise HTTPException(404, f"no document {document!r} in the evidence store or the uploaded articles")
+        span = None
+        if start is not None and end is not None and 0 <= start < end <= len(found.text):
+            span = (start, end)
+        elif quote:
+            span = quote_span(found.text, quote)
+        pieces = [(found.text, False)] if span is None else [(found.text[: span[0]], False), (found.text[span[0] : span[1]], True), (found.text[span[1] :], False)]
+        return templates.get_template("document.html.j2").render(document=found, pieces=pieces, missing=bool(quote or start is not None) and span is None)
 
     @app.post("/api/upload")
     async def upload(file: UploadFile = File(...)) -> dict[str, Any]:
@@ -414,7 +494,10 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             counter += 1
             target = workspace.data_dir / UPLOADS / f"{safe_stem}-{counter}{suffix}"
         atomic_write_text(target, text)
-        return {"document": target.stem, "path": target.relative_to(workspace.data_dir).as_posix(), "bytes": len(content)}
+        answer: dict[str, Any] = {"document": target.stem, "path": target.relative_to(workspace.data_dir).as_posix(), "bytes": len(content)}
+        if workspace.store is not None:
+            answer["job"] = jobs.start(f"Adding {target.name} to the evidence store", 1, lambda advance: _ingest(target, workspace, advance)).to_json()
+        return answer
 
     @app.post("/api/montecarlo", status_code=202)
     def montecarlo(request: MonteCarloRequest) -> dict[str, Any]:

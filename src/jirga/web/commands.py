@@ -14,6 +14,7 @@ def serve(
     scenario: Annotated[
         Optional[Path], typer.Argument(help="Scenario file to edit (YAML). Default: the embedded Afghan scenario, read-only.", show_default=False)
     ] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Evidence store (from jirga ingest) to browse and to add uploaded articles to.")] = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="The only folder files are served from and uploads go to.", show_default="the scenario's folder")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on. The app has no login: keep it on this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
@@ -24,7 +25,7 @@ def serve(
 
     from jirga.web.app import create_app
 
-    app = create_app(scenario, data_dir=data, seed=seed)
+    app = create_app(scenario, data_dir=data, seed=seed, store=store)
     console = Console()
     if not _loopback(host):
         console.print(f"[yellow]warning:[/yellow] listening on {host}: anyone who reaches this address can edit {app.state.workspace.scenario_path.name}")

@@ -306,16 +306,20 @@ let searchTimer = null;
 function searchEvidence() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
-    const query = new URLSearchParams({ q: $("evidence-search").value, actor: $("evidence-actor").value, issue: $("evidence-issue").value });
+    const query = new URLSearchParams({
+      q: $("evidence-search").value, actor: $("evidence-actor").value, issue: $("evidence-issue").value, kind: $("evidence-kind").value,
+    });
     try {
       const { rows } = await api(`/api/evidence?${query}`);
       $("evidence-count").textContent = `${rows.length} quote${rows.length === 1 ? "" : "s"}`;
       $("evidence-list").replaceChildren(...rows.map((row) => {
         const source = row.link ? element("a", { href: row.link, target: "_blank", rel: "noopener" }, row.title) : element("span", {}, row.title);
-        return element("div", { className: "quote" },
-          element("div", { className: "subject" }, `${row.subject}: ${row.quantity} ${row.value}`),
+        const inText = row.in_text ? element("a", { href: row.in_text, target: "_blank", className: "in-text" }, "in the text") : "";
+        const heading = row.kind === "number" ? `${row.subject}: ${row.quantity} ${row.value}` : `${row.kind} · ${row.subject}${row.quantity ? " · " + row.quantity : ""}`;
+        return element("div", { className: "quote", dataset: { kind: row.kind } },
+          element("div", { className: "subject" }, heading),
           element("blockquote", {}, `“${row.quote}”`),
-          element("div", { className: "muted" }, source, row.date ? `, ${row.date} ` : " ", element("code", {}, row.document),
+          element("div", { className: "muted" }, source, row.date ? `, ${row.date} ` : " ", element("code", {}, row.document), " ", inText,
             row.judgement ? element("span", { className: "tag" }, "analyst's judgement") : ""),
           element("div", { className: "why" }, row.rationale));
       }));
@@ -333,7 +337,19 @@ async function upload(event) {
   form.append("file", file);
   try {
     const answer = await api("/api/upload", { method: "POST", body: form });
-    $("upload-result").textContent = `Kept ${answer.path} (${answer.bytes} bytes) as document ${answer.document}.`;
+    const kept = `Kept ${answer.path} (${answer.bytes} bytes) as document ${answer.document}.`;
+    $("upload-result").textContent = kept;
+    let job = answer.job;
+    while (job && job.state === "running") {
+      $("upload-result").textContent = `${kept} ${job.what}…`;
+      await sleep(500);
+      job = await api(`/api/jobs/${job.id}`);
+    }
+    if (job && job.state === "failed") throw new Error(job.error);
+    if (job) {
+      const { added, unchanged, skipped } = job.result;
+      $("upload-result").textContent = `${kept} Evidence store: ${added.length} added, ${unchanged.length} already there, ${skipped.length} skipped${skipped.length ? ": " + skipped.join("; ") : ""}.`;
+    }
   } catch (error) {
     $("upload-result").textContent = "";
     showMessage(error.message);
@@ -389,9 +405,8 @@ function renderMonteCarlo() {
 
 async function runWhatIf(event) {
   event.preventDefault();
-  const shipped = $("whatif-shipped").value;
   try {
-    const answer = await post("/api/whatif", { edits: editsPayload(), patch: shipped || $("whatif-text").value });
+    const answer = await post("/api/whatif", { edits: editsPayload(), patch: $("whatif-text").value });
     const head = element("tr", {}, element("th", {}, "issue"), ...answer.models.map((model) => element("th", {}, model.title)));
     const rows = answer.rows.map((row) => element("tr", { dataset: { issue: row.issue } }, element("th", { scope: "row" }, row.name),
       ...row.cells.map((cell) => {
@@ -430,11 +445,12 @@ document.addEventListener("DOMContentLoaded", async () => {
     if ($("download").value) window.location.href = `/api/download/${encodeURIComponent($("download").value)}`;
     $("download").value = "";
   });
-  for (const id of ["evidence-search", "evidence-actor", "evidence-issue"]) $(id).addEventListener("input", searchEvidence);
+  for (const id of ["evidence-search", "evidence-actor", "evidence-issue", "evidence-kind"]) $(id).addEventListener("input", searchEvidence);
   $("upload-form").addEventListener("submit", upload);
   $("montecarlo-form").addEventListener("submit", runMonteCarlo);
   $("montecarlo-issue").addEventListener("change", renderMonteCarlo);
   $("whatif-form").addEventListener("submit", runWhatIf);
+  $("whatif-text").addEventListener("input", () => { $("whatif-shipped").value = ""; });
   $("whatif-shipped").addEventListener("change", () => {
     const patch = (state.patches || []).find((item) => item.name === $("whatif-shipped").value);
     if (patch) $("whatif-text").value = patch.text;
