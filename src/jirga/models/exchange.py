@@ -239,6 +239,8 @@ class _Candidates:
         self.has_move = np.zeros(shape, dtype=bool)
         self.capped = np.zeros(shape, dtype=bool)
         self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
+        self.update_sum = np.zeros(shape)
+        """Float arithmetic: Σ over other actors' updates of (update - x) s c, kept as they change."""
         self.has_update = np.zeros((2, size, n_actors), dtype=bool)
         self.gain = np.zeros(size, dtype=number.dtype)
         self.valid = np.zeros(size, dtype=bool)
@@ -246,15 +248,23 @@ class _Candidates:
         self.inner = np.zeros(size, dtype=np.int64)
         """0: the partners are in groups A and D of their issue pair, 1: in B and C."""
 
-    def push(self, side: int, rows: IntArray, move: Array) -> None:
-        """Append ``move`` to the move history of ``side`` of ``rows``."""
-        had = rows[self.has_move[side, rows]]
-        held = self.move[side, had]
-        self.prefix_sum[side, had] = self.prefix_sum[side, had] + held
-        self.prefix_min[side, had] = np.minimum(self.prefix_min[side, had], held)
-        self.prefix_max[side, had] = np.maximum(self.prefix_max[side, had], held)
-        self.move[side, rows] = move
-        self.has_move[side, rows] = True
+    def freeze(self, sides: IntArray, rows: IntArray) -> None:
+        """Move the last move of each (side, row) into the prefix; a push follows."""
+        had = self.has_move[sides, rows]
+        sides, rows = sides[had], rows[had]
+        held = self.move[sides, rows]
+        self.prefix_sum[sides, rows] = self.prefix_sum[sides, rows] + held
+        self.prefix_min[sides, rows] = np.minimum(self.prefix_min[sides, rows], held)
+        self.prefix_max[sides, rows] = np.maximum(self.prefix_max[sides, rows], held)
+        self.has_move[sides, rows] = False
+
+    def push(self, rows: IntArray, moves: Array) -> None:
+        """Append ``moves[side]`` to the move history of both sides of ``rows``."""
+        both = np.broadcast_to(np.array([[0], [1]]), (2, rows.size))
+        flat_rows = np.broadcast_to(rows, (2, rows.size))
+        self.freeze(both.ravel(), flat_rows.ravel())
+        self.move[:, rows] = moves
+        self.has_move[:, rows] = True
 
     def pop(self, rows: IntArray) -> None:
         """Drop the last move of both sides (decide's invalidate_move); a push always follows."""
@@ -272,12 +282,14 @@ class _Game:
         self.ties = ties
         self.salience = number.array(np.where(problem.present, problem.salience, 0.0))
         self.capability = number.array(np.where(problem.present, problem.capability, 0.0))
-        self.total = (self.salience * self.capability).sum(axis=0)
+        self.weight = self.salience * self.capability
+        self.total = self.weight.sum(axis=0)
         positive = (problem.salience > 0) & (problem.capability > 0)
         self.trades = problem.present & positive
         """decide divides by salience and by c x s: cells where either is 0 cannot trade."""
         self.pair_p, self.pair_q = np.triu_indices(problem.n_issues, 1)
-        self.recorded: list[tuple[int, Array, NDArray[np.str_]]] = []
+        self.snapshots: list[tuple[int, Any, Any, Any, Any, Any]] = []
+        """Per realised exchange: its row, gain and (nbs0, nbs1) of I and J when it was realised."""
 
     def weighted_mean(self, position: Array) -> Array:
         """O_d = Σ_k x_kd s_kd c_kd / Σ_k s_kd c_kd (0 where no actor has weight, as decide)."""
@@ -287,7 +299,8 @@ class _Game:
 
     def play_round(self, position: Array, rng: np.random.Generator) -> _RoundOutcome:
         self.x = position
-        self.recorded = []
+        self.base = (position * self.salience * self.capability).sum(axis=0)
+        self.snapshots = []
         mds = self.weighted_mean(position)
         left = position <= mds
         groups = left[:, self.pair_p].astype(np.int64) + 2 * left[:, self.pair_q]
@@ -360,6 +373,8 @@ class _Game:
         """decide's ModelLoop: realise the highest gain until no candidate is left."""
         cand = self.cand
         queue = np.arange(cand.gain.size)
+        self.repeats = False
+        """Whether the queue may hold a candidate twice (decide's tie quirk)."""
         realised: list[int] = []
         while queue.size:
             key = self.number.tie_key(cand.gain[queue])
@@ -375,11 +390,14 @@ class _Game:
                 else:
                     # decide appends a second reference to the runner-up; copied on purpose.
                     queue = np.append(queue, runner_up)
+                    self.repeats = True
             if not cand.valid[chosen]:
                 continue
             queue = self._recalculate_queue(queue, chosen)
             realised.append(chosen)
-            self._record_externalities(chosen)
+            self.snapshots.append(
+                (chosen, cand.gain[chosen], cand.nbs0[0, chosen], cand.nbs1[0, chosen], cand.nbs0[1, chosen], cand.nbs1[1, chosen])
+            )
         return realised
 
     def _recalculate_queue(self, queue: IntArray, chosen: int) -> IntArray:
@@ -403,14 +421,20 @@ class _Game:
                 begin += 1
             pending = begin + np.flatnonzero(touched[begin:end])
             while pending.size:
-                _, first = np.unique(queue[pending], return_index=True)
-                batch = pending[np.sort(first)]
+                if self.repeats:
+                    _, first = np.unique(queue[pending], return_index=True)
+                    batch, later = np.split(pending[np.argsort(np.isin(np.arange(pending.size), first, invert=True), kind="stable")], [first.size])
+                else:
+                    batch, later = pending, pending[:0]
                 live = batch[cand.valid[queue[batch]]]
                 if live.size:
                     self._recalculate(queue[live], chosen)
                 keep[batch] = cand.valid[queue[batch]]
-                pending = np.setdiff1d(pending, batch, assume_unique=True)
-        return queue[keep]
+                pending = later
+        queue = queue[keep]
+        if self.repeats:
+            self.repeats = np.unique(queue).size < queue.size
+        return queue
 
     def _touches(self, rows: IntArray, chosen: int) -> BoolArray:
         """Rows with a side of the same actor and supply issue, or actor and demand issue."""
@@ -427,65 +451,80 @@ class _Game:
         """decide's AbstractExchange.recalculate of ``rows`` after ``chosen`` was realised."""
         cand = self.cand
         actor, supply, demand = cand.actor[:, chosen].copy(), cand.supply[:, chosen].copy(), cand.demand[:, chosen].copy()
-        y, move, start = cand.y[:, chosen].copy(), cand.move[:, chosen].copy(), cand.start[:, chosen].copy()
-        again = np.zeros(rows.size, dtype=bool)
-        # A side that already supplied this issue now starts from its voting position there.
-        for side in (0, 1):
-            as_i = (cand.actor[side, rows] == actor[0]) & (cand.supply[side, rows] == supply[0])
-            as_j = ~as_i & (cand.actor[side, rows] == actor[1]) & (cand.supply[side, rows] == supply[1])
-            for match, source in ((as_i, 0), (as_j, 1)):
-                hit = rows[match]
-                cand.supply_at[side, hit] = y[source]
-                cand.push(side, hit, np.full(hit.size, move[source], dtype=self.number.dtype))
-            again |= as_i | as_j
+        y, start = cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
+        actors, supplies, demands = cand.actor[:, rows], cand.supply[:, rows], cand.demand[:, rows]
+        # A side that already supplied this issue now starts from its voting position there;
+        # decide appends the realised move to its history and pops it again: its own last move
+        # stays in the history and the recalculated one comes after it.
+        as_i = (actors == actor[0]) & (supplies == supply[0])
+        as_j = ~as_i & (actors == actor[1]) & (supplies == supply[1])
+        overlap = as_i | as_j
+        sides, columns = np.nonzero(overlap)
+        if sides.size:
+            cand.supply_at[sides, rows[columns]] = np.where(as_i[sides, columns], y[0], y[1])
+            cand.freeze(sides, rows[columns])
+        again = overlap.any(axis=0)
         cand.pop(rows[again])
         # A side that demands what a realised side demanded: the realised partner's voting
         # position becomes an update for this candidate's supplier of that issue.
         for receiver, giver in ((1, 0), (0, 1)):
-            for side in (0, 1):
-                match = (cand.actor[side, rows] == actor[receiver]) & (cand.demand[side, rows] == demand[receiver])
-                hit = rows[match]
-                if not hit.size:
-                    continue
-                old = cand.updates[1 - side, hit, actor[giver]]
-                had = cand.has_update[1 - side, hit, actor[giver]]
-                toward = np.where(start[giver] <= old, np.minimum(old, y[giver]), np.maximum(old, y[giver]))
-                cand.updates[1 - side, hit, actor[giver]] = np.where(had, toward, y[giver])
-                cand.has_update[1 - side, hit, actor[giver]] = True
-                fresh = ~again[match]
-                cand.pop(hit[fresh])
-                again[np.flatnonzero(match)[fresh]] = True
+            sides, columns = np.nonzero((actors == actor[receiver]) & (demands == demand[receiver]))
+            if not sides.size:
+                continue
+            self._set_update(1 - sides, rows[columns], actor[giver], y[giver], start[giver])
+            fresh = ~again[columns]
+            cand.pop(rows[columns[fresh]])
+            again[columns[fresh]] = True
         if again.any():
             self._calculate(rows[again])
+
+    def _set_update(self, sides: IntArray, rows: IntArray, giver: int, y: Any, start: Any) -> None:
+        """decide's update_updates: the giver's voting position y on these sides' supply issues.
+
+        A first entry is y; a later one is min(old, y) if start <= old, else max(old, y).
+        """
+        cand = self.cand
+        old = cand.updates[sides, rows, giver]
+        had = cand.has_update[sides, rows, giver]
+        new = np.where(had, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)), y)
+        if not self.number.decimal:
+            issue = cand.supply[sides, rows]
+            before = np.where(had, old, self.x[giver, issue])
+            other = cand.actor[sides, rows] != giver
+            cand.update_sum[sides, rows] += np.where(other, (new - before) * self.weight[giver, issue], 0.0)
+        cand.updates[sides, rows, giver] = new
+        cand.has_update[sides, rows, giver] = True
 
     # ------------------------------------------------------------------ one exchange's numbers
     def _numerator(self, side: int, rows: IntArray, at: Array, updates_last: bool = False) -> Array:
         """Σ_k x_k s_k c_k of the side's supply issue with this candidate's updates and the side's
         actor at ``at`` (decide's adjusted_nbs; ``updates_last`` applies the updates after
-        placing the actor, as decide's adjusted_nbs_by_position does)."""
+        placing the actor, as decide's adjusted_nbs_by_position does, so that an update of the
+        actor itself wins). Decimal arithmetic sums every term in decide's order; float64 adds
+        the changes to the round's sum."""
         cand = self.cand
         issue, actor = cand.supply[side, rows], cand.actor[side, rows]
-        position = self.x[:, issue].T.copy()
-        updates, has = cand.updates[side, rows], cand.has_update[side, rows]
-        index = np.arange(rows.size)
-        if not updates_last:
-            position = np.where(has, updates, position)
-        position[index, actor] = at
+        own_update = cand.has_update[side, rows, actor]
         if updates_last:
-            position = np.where(has, updates, position)
+            at = np.where(own_update, cand.updates[side, rows, actor], at)
+        if not self.number.decimal:
+            return self.base[issue] + cand.update_sum[side, rows] + (at - self.x[actor, issue]) * self.weight[actor, issue]
+        position = self.x[:, issue].T.copy()
+        position = np.where(cand.has_update[side, rows], cand.updates[side, rows], position)
+        position[np.arange(rows.size), actor] = at
         return (position * self.salience[:, issue].T * self.capability[:, issue].T).sum(axis=1)
 
-    def _move_valid(self, side: int, rows: IntArray) -> BoolArray:
-        """decide's is_move_valid on the history that ends in the side's current move."""
+    def _move_valid(self, rows: IntArray) -> BoolArray:
+        """decide's is_move_valid, both sides, on the histories that end in the current moves."""
         cand = self.cand
         slack = self.number.slack
-        move = cand.move[side, rows]
+        move = cand.move[:, rows]
         size = np.abs(move)
-        end = cand.supply_at[side, rows] + move
-        total = cand.prefix_sum[side, rows] + move
-        low, high = np.minimum(cand.prefix_min[side, rows], move), np.maximum(cand.prefix_max[side, rows], move)
+        end = cand.supply_at[:, rows] + move
+        total = cand.prefix_sum[:, rows] + move
+        low, high = np.minimum(cand.prefix_min[:, rows], move), np.maximum(cand.prefix_max[:, rows], move)
         ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack) & (total <= SCALE + slack)
-        return ok & (((low < 0) & (high < 0)) | ((low > 0) & (high > 0)))
+        return (ok & (((low < 0) & (high < 0)) | ((low > 0) & (high > 0)))).all(axis=0)
 
     def _gain(self, eu_i: Array, eu_j: Array) -> Array:
         """Equal gain: both gains are equal, decide keeps I's; a random rate: the smaller one."""
@@ -519,21 +558,20 @@ class _Game:
             move_j[over] = dp[over] * w_p[over] / (c[a_j[over], p[over]] * s[a_j[over], p[over]])
         move_i = np.where(x_i > t_i, -move_i, move_i)
         move_j = np.where(x_j > t_j, -move_j, move_j)
-        cand.push(0, rows, move_i)
-        cand.push(1, rows, move_j)
+        cand.push(rows, np.stack([move_i, move_j]))
         cand.y[0, rows], cand.y[1, rows] = x_i + move_i, x_j + move_j
         eu_i = np.abs(dq * s[a_i, q] - dp * s[a_i, p])
         eu_j = np.abs(dp * s[a_j, p] - dq * s[a_j, q])
         gain = self._gain(eu_i, eu_j)
         cand.gain[rows] = gain
         cand.eu[0, rows], cand.eu[1, rows] = eu_i, eu_j
-        valid = self._move_valid(0, rows) & self._move_valid(1, rows) & (gain >= TINY)
+        valid = self._move_valid(rows) & (gain >= TINY)
         cand.valid[rows] = valid
         checked = rows[valid]
         if checked.size:
             self._cap_at_demander(0, checked)
             self._cap_at_demander(1, checked)
-            cand.valid[checked] = self._move_valid(0, checked) & self._move_valid(1, checked)
+            cand.valid[checked] = self._move_valid(checked)
 
     def _cap_at_demander(self, side: int, rows: IntArray) -> None:
         """decide's check_nbs: stop the supplier where the mean reaches its partner.
@@ -577,26 +615,39 @@ class _Game:
         cand.capped[side, rows] = True
 
     # ------------------------------------------------------------------------ what is recorded
-    def _record_externalities(self, chosen: int) -> None:
-        """decide's actor_externalities of a realised exchange, for every actor.
+    def _externality_columns(self) -> dict[str, Array]:
+        """decide's actor_externalities of every realised exchange, for every actor.
 
         E_k = (|nbs0_J - x_kp| - |nbs1_J - x_kp|) s_kp + (|nbs0_I - x_kq| - |nbs1_I - x_kq|) s_kq
-        with p and q the supply issues of J and I and positions at round start: positive when
-        the means moved toward k. Actors missing one of the issues get 0; the two traders get
-        the exchange's gain ("own").
+        with p and q the supply issues of J and I, the means as they were when the exchange was
+        realised, and positions at round start: positive when the means moved toward k. Actors
+        missing one of the issues get 0; the two traders get the exchange's gain ("own").
         """
+        n_actors, count = self.problem.n_actors, len(self.snapshots)
+        if not count:
+            return {"order": np.zeros(0, dtype=np.int64), "actor": np.zeros(0, dtype=np.int64), "value": np.zeros(0), "kind": np.zeros(0, dtype="U5")}
         cand = self.cand
-        p, q = cand.supply[1, chosen], cand.supply[0, chosen]
-        x, s = self.x, self.salience
-        value = (np.abs(cand.nbs0[1, chosen] - x[:, p]) - np.abs(cand.nbs1[1, chosen] - x[:, p])) * s[:, p] + (
-            np.abs(cand.nbs0[0, chosen] - x[:, q]) - np.abs(cand.nbs1[0, chosen] - x[:, q])
-        ) * s[:, q]
-        value = np.where(self.problem.present[:, p] & self.problem.present[:, q], value, 0 * value)
-        own = np.isin(np.arange(value.size), cand.actor[:, chosen])
-        value = np.where(own, cand.gain[chosen], value)
-        inner = np.isin(self.groups[:, cand.pair[chosen]], (0, 3) if cand.inner[chosen] == 0 else (1, 2))
+        rows = np.array([snapshot[0] for snapshot in self.snapshots], dtype=np.int64)
+        gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = (
+            np.array([snapshot[k] for snapshot in self.snapshots], dtype=self.number.dtype)[:, None] for k in range(1, 6)
+        )
+        p, q = cand.supply[1, rows], cand.supply[0, rows]
+        x, s = self.x.T, self.salience.T
+        value = (np.abs(nbs0_j - x[p]) - np.abs(nbs1_j - x[p])) * s[p] + (np.abs(nbs0_i - x[q]) - np.abs(nbs1_i - x[q])) * s[q]
+        present = self.problem.present.T
+        value = np.where(present[p] & present[q], value, 0 * value)
+        actors = np.arange(n_actors)[None, :]
+        own = (actors == cand.actor[0, rows][:, None]) | (actors == cand.actor[1, rows][:, None])
+        value = np.where(own, gain, value)
+        group = self.groups[:, cand.pair[rows]].T
+        inner = np.where((cand.inner[rows] == 0)[:, None], (group == 0) | (group == 3), (group == 1) | (group == 2))
         kind = np.where(own, "own", np.where(inner, "inner", "outer"))
-        self.recorded.append((chosen, value.astype(float), kind))
+        return {
+            "order": np.repeat(np.arange(1, count + 1), n_actors),
+            "actor": np.tile(np.arange(n_actors), count),
+            "value": value.astype(float).ravel(),
+            "kind": kind.ravel(),
+        }
 
     def _exchange_columns(self, rows: IntArray, listed: BoolArray) -> dict[str, Array]:
         cand = self.cand
@@ -610,15 +661,6 @@ class _Game:
         columns["gain"] = cand.gain[rows].astype(float)
         columns["listed"] = listed
         return columns
-
-    def _externality_columns(self) -> dict[str, Array]:
-        n_actors, count = self.problem.n_actors, len(self.recorded)
-        return {
-            "order": np.repeat(np.arange(1, count + 1), n_actors),
-            "actor": np.tile(np.arange(n_actors), count),
-            "value": np.concatenate([value for _, value, _ in self.recorded]) if count else np.zeros(0),
-            "kind": np.concatenate([kind for _, _, kind in self.recorded]) if count else np.zeros(0, dtype="U5"),
-        }
 
 
 def _with_round(columns: dict[str, Array], round_number: int) -> dict[str, Array]:
