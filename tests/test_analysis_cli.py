@@ -113,3 +113,22 @@ def test_whatif_runs_the_shipped_patches_on_the_embedded_scenario():
     )
     assert done.returncode == 0, done.stderr
     assert "The US makes its withdrawal conditions-based" in done.stdout and "withdrawal" in done.stdout
+
+
+def test_a_scheduler_that_does_not_answer(jirga, monkeypatch, tmp_path):
+    from jirga.analysis import parallel
+
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setenv(parallel.SCHEDULER_VARIABLE, "tcp://127.0.0.1:9")
+    target = tmp_path / "runs.csv"
+    done = jirga("montecarlo", str(TINY), "--runs", "10", "--output", str(target))
+    assert done.returncode == 2 and not target.exists()
+    assert "--scheduler: the Dask scheduler at tcp://127.0.0.1:9 does not answer" in done.stderr
+
+
+def test_an_interval_that_excludes_its_value_is_reported_by_file_and_line(jirga, tmp_path):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(TINY.read_text().replace("position: 60", "position: {value: 60, interval: [70, 80]}"))
+    done = jirga("montecarlo", str(scenario), "--runs", "10")
+    assert done.returncode == 2
+    assert f"{scenario}:36: stances[1].position: interval [70.0, 80.0] excludes the value 60" in done.stderr

@@ -156,3 +156,13 @@ def test_unknown_input_kind_is_an_error():
     assert inputs.select(("salience",)).tolist() == [2, 5, 8]
     with pytest.raises(JirgaError, match="--vary: unknown input kind 'power'"):
         inputs.select(("power",))
+
+
+def test_only_the_stances_known_by_as_of_are_inputs():
+    import datetime as dt
+
+    text = TWO_ISSUES + "  - {actor: B, issue: y, position: -0.5, salience: 1, date: 2021-06-01}\n"
+    later = UncertainInputs.from_scenario(parse_yaml(text))
+    earlier = UncertainInputs.from_scenario(parse_yaml(text), as_of=dt.date(2021, 1, 1))
+    assert "B.y.position" in later.names and "B.y.position" not in earlier.names
+    assert earlier.size == later.size - 2  # B's capability input is shared, so only position and salience go

@@ -148,6 +148,9 @@ def test_merging_never_moves_the_compromise(data, n_actors, n_issues):
         ("changes:\n  - drop: {actor: A, issues: [peace]}\n", "p.yaml:2: changes[0].drop.issues[0]: 'A' has no stance on 'peace'"),
         ("changes:\n  - shift: {actor: A, issue: war}\n", "p.yaml:2: changes[0].shift: give at least one of position, salience, capability"),
         ("changes:\n  - drop: [A\n", "p.yaml:3: not valid YAML"),
+        ("changes:\n  - add: {id: D, name: D, capability: -3}\n", "p.yaml:2: changes[0].add.capability: -3 (or its interval) lies outside [0, inf]"),
+        ("changes:\n  - shift: {actor: A, salience: .nan}\n", "p.yaml:2: changes[0].shift.salience: Input should be a finite number"),
+        ("changes:\n  - drop: {actor: Z}\n", "p.yaml:2: changes[0].drop.actor: unknown actor 'Z'"),
     ],
 )
 def test_bad_patches_name_file_line_and_field(text, expected):

@@ -116,8 +116,11 @@ def _on_dask(address: str, task: Callable, job: Any, chunks: Sequence[Any], done
         futures = client.map(task, [shared] * len(chunks), chunks, pure=False)
         position = {future.key: index for index, future in enumerate(futures)}
         results: list[Any] = [None] * len(chunks)
-        for future, result in as_completed(futures, with_results=True, loop=client.loop):
-            index = position[future.key]
-            results[index] = result
-            done(chunks[index])
+        try:
+            for future, result in as_completed(futures, with_results=True, loop=client.loop):
+                index = position[future.key]
+                results[index] = result
+                done(chunks[index])
+        except ImportError as error:
+            raise JirgaError(f"the Dask workers at {address} cannot run jirga's code ({error}): install jirga on them", field="--scheduler") from None
     return results

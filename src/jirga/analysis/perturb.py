@@ -150,10 +150,11 @@ class UncertainInputs:
         width = self.high - self.low
         if Distribution(distribution) is Distribution.uniform:
             return self.low + units * width
-        sigma = np.where(width > 0, width / 4, 1.0)
+        spread = width / 4 > 0  # False also for widths so small that σ underflows
+        sigma = np.where(spread, width / 4, 1.0)
         alpha, beta = ndtr((self.low - self.point) / sigma), ndtr((self.high - self.point) / sigma)
         drawn = self.point + sigma * ndtri(alpha + units * (beta - alpha))
-        return np.where(width > 0, np.clip(drawn, self.low, self.high), self.point)
+        return np.where(spread, np.clip(drawn, self.low, self.high), self.point)
 
     def problem_for(self, values: Array) -> Problem:
         """The problem with every input set to ``values`` ``(..., n_inputs)``; batch dims lead."""

@@ -40,10 +40,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, IssueSummary, run_montecarlo
 from jirga.analysis.perturb import DEFAULT_SPREAD, Distribution
@@ -65,8 +65,14 @@ class _Body(BaseModel):
 
 class DropChange(_Body):
     actor: Identifier
-    issues: tuple[Identifier, ...] = Field(default=(), min_length=1)
-    """The issues the actor leaves (it keeps its other stances)."""
+    issues: tuple[Identifier, ...] = ()
+    """The issues the actor leaves (it keeps its other stances); none given: the actor leaves."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, data: object) -> object:
+        """Accept the compact form ``drop: ACTOR``."""
+        return {"actor": data} if isinstance(data, str) else data
 
 
 class SetChange(_Body):
@@ -77,12 +83,15 @@ class SetChange(_Body):
     capability: Value | None = None
 
 
+Amount = Annotated[float, Field(allow_inf_nan=False)]
+
+
 class ShiftChange(_Body):
     actor: Identifier
     issue: Identifier | None = None
-    position: float | None = None
-    salience: float | None = None
-    capability: float | None = None
+    position: Amount | None = None
+    salience: Amount | None = None
+    capability: Amount | None = None
 
 
 class NewStance(_Body):
@@ -121,7 +130,7 @@ OPERATIONS = ("drop", "set", "shift", "add", "merge")
 class ChangeSpec(_Body):
     """One change: a mapping with exactly one of the operations as its key."""
 
-    drop: Identifier | DropChange | None = None
+    drop: DropChange | None = None
     set: SetChange | None = None
     shift: ShiftChange | None = None
     add: AddChange | None = None
@@ -157,6 +166,16 @@ class Patch:
     def error(self, message: str, location: Location) -> JirgaError:
         """An error that names this patch file, the line of ``location`` and its field."""
         return JirgaError(message, file=self.path, line=line_of(self.document, location), field=field_name(location))
+
+    def document_at(self, location: Location) -> Any:
+        """The YAML node at ``location`` as written (None when absent)."""
+        node = self.document
+        for part in location:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
 
     @property
     def label(self) -> str:
@@ -200,7 +219,11 @@ def apply_patch(scenario: Scenario, patch: Patch) -> Scenario:
     for index, change in enumerate(patch.changes):
         operation = change.operation
         where = ("changes", index, operation)
-        scenario = _APPLY[operation](scenario, getattr(change, operation), patch, where)
+        try:
+            scenario = _APPLY[operation](scenario, getattr(change, operation), patch, where)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            raise patch.error(problem["msg"].removeprefix("Value error, "), where) from None
         problems = check_references(scenario)
         if problems:
             raise patch.error(f"after this change: {field_name(problems[0][0])}: {problems[0][1]}", where)
@@ -214,17 +237,16 @@ def _actor(scenario: Scenario, actor_id: str, patch: Patch, where: Location) -> 
         raise patch.error(error.args[0], where) from None
 
 
-def _drop(scenario: Scenario, body: str | DropChange, patch: Patch, where: Location) -> Scenario:
+def _drop(scenario: Scenario, body: DropChange, patch: Patch, where: Location) -> Scenario:
     """The actor leaves the scenario, or (with ``issues``) only those issues."""
-    if isinstance(body, str):
-        _actor(scenario, body, patch, where)
+    _actor(scenario, body.actor, patch, where if isinstance(patch.document_at(where), str) else (*where, "actor"))
+    if not body.issues:
         return scenario.model_copy(
             update={
-                "actors": tuple(actor for actor in scenario.actors if actor.id != body),
-                "stances": tuple(stance for stance in scenario.stances if stance.actor != body),
+                "actors": tuple(actor for actor in scenario.actors if actor.id != body.actor),
+                "stances": tuple(stance for stance in scenario.stances if stance.actor != body.actor),
             }
         )
-    _actor(scenario, body.actor, patch, (*where, "actor"))
     for index, issue_id in enumerate(body.issues):
         if not any(stance.actor == body.actor and stance.issue == issue_id for stance in scenario.stances):
             raise patch.error(f"{body.actor!r} has no stance on {issue_id!r}", (*where, "issues", index))
@@ -307,6 +329,7 @@ def _edit(scenario: Scenario, body: SetChange | ShiftChange, patch: Patch, where
 def _add(scenario: Scenario, body: AddChange, patch: Patch, where: Location) -> Scenario:
     if body.id in {actor.id for actor in scenario.actors}:
         raise patch.error(f"actor {body.id!r} already exists", (*where, "id"))
+    _check_domain(body.capability, _domain(scenario, "capability", None), patch, (*where, "capability"))
     for index, new in enumerate(body.stances):
         try:
             scenario.issue(new.issue)
@@ -314,6 +337,8 @@ def _add(scenario: Scenario, body: AddChange, patch: Patch, where: Location) -> 
             raise patch.error(error.args[0], (*where, "stances", index, "issue")) from None
         _check_domain(new.position, _domain(scenario, "position", new.issue), patch, (*where, "stances", index, "position"))
         _check_domain(new.salience, (0.0, 1.0), patch, (*where, "stances", index, "salience"))
+        if new.capability is not None:
+            _check_domain(new.capability, _domain(scenario, "capability", None), patch, (*where, "stances", index, "capability"))
     actor = Actor(id=body.id, name=body.name, kind=body.kind, aliases=body.aliases, description=body.description, capability=body.capability)
     stances = tuple(Stance(actor=body.id, **new.model_dump(exclude_none=True)) for new in body.stances)
     return scenario.model_copy(update={"actors": (*scenario.actors, actor), "stances": scenario.stances + stances})
