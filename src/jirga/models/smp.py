@@ -513,7 +513,8 @@ class _Run:
         Options are the distinct positions (``setUENdx``: an actor joins the first earlier
         representative within ``position_tolerance``); actor i reports the probability of the
         last representative within tolerance of its position. Returns ``(per actor, expected
-        unit-scale outcome Σ_u P_u x_u)``.
+        outcome)``: Σ_u P_u m_u on the unit scale, m_u the mean position of the actors that
+        joined representative u (so that the order of the actors does not pick the point).
         """
         position = state.position
         close = _norm(position[:, :, None, :] - position[:, None, :, :]) < self.model.position_tolerance
@@ -528,7 +529,10 @@ class _Run:
         chance = election(model.voting_rule, model.victory_probability, model.pce, self.capability, own, valid)
         holder = np.where(close[:, :, columns] & valid[:, None, :], np.arange(columns.size), -1).max(axis=-1)
         per_actor = np.take_along_axis(chance, holder, axis=-1)
-        expected = np.einsum("bu,bud->bd", chance, position[:, columns])
+        joined = np.where(close[:, :, columns] & valid[:, None, :], np.arange(columns.size), columns.size).min(axis=-1)
+        member = joined[:, :, None] == np.arange(columns.size)
+        mean = np.einsum("bnu,bnd->bud", member, position) / np.maximum(member.sum(axis=1), 1)[:, :, None]
+        expected = np.einsum("bu,bud->bd", chance, mean)
         return per_actor, expected
 
     # -- challenges: SMPState::probEduChlg, bestChallenge --------------------------------------
@@ -741,6 +745,8 @@ class _Run:
         """
         model = self.model
         offers = offers.on_table()
+        if offers.initiator.shape[1] == 0:
+            return state.position, np.zeros((self.n_batch, self.n_actors), dtype=bool)
         utility = self.option_utilities(state, offers)
         support, opposition = coalitions(model.voting_rule, self.capability, utility)
         slots, valid = self._option_lists(offers)
