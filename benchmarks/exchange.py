@@ -1,0 +1,161 @@
+"""The exchange model against decide-exchange-model itself, side by side on the same inputs.
+
+For each data set: decide 2022.1.28 runs through ``shared/tools/decide-reference.sh`` (its own
+venv; model-only seconds = ``ModelLoop.loop`` with no observers, best of its timing runs), then
+jirga runs with decide's tie decisions (``ties="replay"``) in both arithmetics, timed as the
+model alone (best of ``--repeats``). Decimal arithmetic must reproduce decide's positions in
+every round (asserted, 1e-9); float64 is reported by its largest deviation, since decide's
+Decimal rounding noise decides some of its branches (docs/models/exchange.md, "How close").
+
+Data sets: decide's copenhagen (COP15) and cop21 inputs, and synthetic sets (every actor on every
+issue, positions 0-100 and saliences 0.1-1 rounded as in decide's samples, capabilities 0.05-1,
+seed 0). decide is run on the synthetic sets up to ``--decide-max`` actors x issues cells.
+
+    .venv/bin/python benchmarks/exchange.py
+    .venv/bin/python benchmarks/exchange.py --sets copenhagen cop21 --repeats 5
+    .venv/bin/python benchmarks/exchange.py --sets 50x10 100x10 --decide-max 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from jirga.models.base import Problem
+from jirga.models.exchange import ExchangeModel
+from jirga.scenario import read_scenario
+from jirga.scenario.decide_csv import dump_decide
+from jirga.scenario.model import Actor, Issue, Scenario, Stance
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "decide"
+REFERENCE = Path(os.environ.get("DECIDE_REFERENCE", ROOT.parent / "shared" / "tools" / "decide-reference.sh"))
+DEFAULT_SETS = ("copenhagen", "cop21", "25x5", "50x10", "100x10")
+
+
+def synthetic(n_actors: int, n_issues: int, seed: int = 0) -> Scenario:
+    rng = np.random.default_rng(seed)
+    actors = tuple(Actor(id=f"A{index:03d}", name=f"Actor {index}", capability=round(float(rng.uniform(0.05, 1)), 3)) for index in range(n_actors))
+    issues = tuple(Issue(id=f"I{index:02d}", name=f"Issue {index}") for index in range(n_issues))
+    stances = tuple(
+        Stance(actor=actor.id, issue=issue.id, position=float(rng.integers(0, 101)), salience=round(float(rng.uniform(0.1, 1)), 2))
+        for actor in actors
+        for issue in issues
+    )
+    return Scenario(name=f"synthetic {n_actors}x{n_issues}", actors=actors, issues=issues, stances=stances)
+
+
+def load(name: str) -> tuple[Scenario, Path]:
+    """The scenario and a decide input file for it."""
+    if name in ("copenhagen", "cop21", "sample_data"):
+        path = DATA / ("sample_data.txt" if name == "sample_data" else f"{name}.csv")
+        return read_scenario(path), path
+    n_actors, n_issues = (int(part) for part in name.split("x"))
+    scenario = synthetic(n_actors, n_issues)
+    path = Path(tempfile.gettempdir()) / f"jirga-exchange-bench-{name}.csv"
+    path.write_text(dump_decide(scenario))
+    return scenario, path
+
+
+def run_decide(path: Path, rounds: int, timing_runs: int, timeout: float) -> dict | None:
+    if not REFERENCE.exists():
+        return None
+    flips = ["--tie-flips", "anchor"] if path.stem in ("copenhagen", "cop21", "sample_data") else []
+    command = [str(REFERENCE), str(path), "--rounds", str(rounds), "--floats", "--timing-runs", str(timing_runs), *flips]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return {"timeout": True}
+    return json.loads(done.stdout)
+
+
+def decide_positions(result: dict, problem: Problem) -> np.ndarray:
+    """decide's positions at the start of rounds 1..N (the state after each round), ours' layout."""
+    names = {issue: column for column, issue in enumerate(problem.issues)}
+    states = [round_data["positions"] for round_data in result["rounds_data"][1:]] + [result["final"]["positions"]]
+    out = np.full((len(states), problem.n_actors, problem.n_issues), np.nan)
+    actor_rows = {actor: row for row, actor in enumerate(problem.actors)}
+    for index, state in enumerate(states):
+        for issue, positions in state.items():
+            for actor, value in positions.items():
+                out[index, actor_rows[_id(actor)], names[_id(issue)]] = value
+    return out
+
+
+def _id(name: str) -> str:
+    from jirga.scenario.decide_csv import identifier
+
+    return identifier(name)
+
+
+def time_model(model: ExchangeModel, problem: Problem, repeats: int) -> tuple[float, object]:
+    best, trajectory = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        trajectory = model.forecast(problem, np.random.default_rng(0))
+        best = min(best, time.perf_counter() - start)
+    return best, trajectory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), help="copenhagen, cop21, sample_data or AxI (synthetic)")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3, help="jirga float timings per set (best counts)")
+    parser.add_argument("--decide-runs", type=int, default=2, help="decide model-only timing runs (best counts)")
+    parser.add_argument("--decide-max", type=int, default=500, help="run decide on synthetic sets up to this many actor-issue cells")
+    parser.add_argument("--decide-timeout", type=float, default=600.0)
+    args = parser.parse_args()
+    console = Console()
+    table = Table(title=f"Exchange model, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
+    for column in ("data set", "actors x issues", "exchanges", "decide s", "jirga float s", "speed-up", "float max |Δ|", "jirga decimal s", "decimal = decide"):
+        table.add_column(column, justify="left" if column == "data set" else "right")
+    for name in args.sets:
+        scenario, path = load(name)
+        problem = Problem.from_scenario(scenario)
+        cells = problem.n_actors * problem.n_issues
+        synthetic_set = "x" in name
+        decide = None
+        if not synthetic_set or cells <= args.decide_max:
+            decide = run_decide(path, args.rounds, args.decide_runs, args.decide_timeout)
+        decided = decide is not None and "rounds_data" in decide
+        decisions = decide["tie_flips_used"] if decided else ""
+        replay = dict(rounds=args.rounds, ties="replay", tie_decisions=decisions)
+        fast_seconds, fast = time_model(ExchangeModel(**replay), problem, args.repeats)
+        exchanges = len(fast.diagnostics["exchanges"]["round"])
+        row = [name, f"{problem.n_actors} x {problem.n_issues}"]
+        if decided:
+            reference = decide_positions(decide, problem)
+            decide_seconds = decide.get("model_seconds_best", decide["model_seconds"])
+            exact_seconds, exact = time_model(ExchangeModel(arithmetic="decimal", **replay), problem, 1)
+            exact_gap = float(np.nanmax(np.abs(exact.positions[1:] - reference)))
+            assert exact_gap <= 1e-9, f"{name}: decimal arithmetic departs from decide by {exact_gap}"
+            fast_gap = float(np.nanmax(np.abs(fast.positions[1:] - reference)))
+            row += [
+                f"{sum(decide['exchanges_per_round'])}",
+                f"{decide_seconds:.3f}",
+                f"{fast_seconds:.3f}",
+                f"{decide_seconds / fast_seconds:.1f}x",
+                f"{fast_gap:.2g}",
+                f"{exact_seconds:.3f}",
+                f"yes ({exact_gap:.0e})",
+            ]
+        else:
+            note = "timed out" if decide and decide.get("timeout") else "not run"
+            row += [str(exchanges), note, f"{fast_seconds:.3f}", "", "", "", ""]
+        table.add_row(*row)
+        console.print(table) if name == args.sets[-1] else None
+    console.print(f"[dim]decide: {REFERENCE} ({'found' if REFERENCE.exists() else 'missing: jirga only'}); cpu count {os.cpu_count()}, load {os.getloadavg()[0]:.1f}[/dim]")
+
+
+if __name__ == "__main__":
+    main()
