@@ -163,22 +163,27 @@ def hand_arrays():
 
 
 def test_basic_utilities_by_hand():
-    # r = 1, d = 0.5: U_s = 2 - 4 (0.5 - 0.25) = 1, U_f = 2 - 4 (0.5 + 0.25) = -1, U_sq = 2 - 4 * 0.5 = 0
-    # r = 2, d = 0.5: U_s = 2 - 4 * 0.25^2 = 1.75, U_f = 2 - 4 * 0.75^2 = -0.25, U_sq = 2 - 4 * 0.25 = 1
-    assert basic_utilities(np.array(0.5), np.array(1.0)) == pytest.approx((1.0, -1.0, 0.0))
-    assert basic_utilities(np.array(0.5), np.array(2.0)) == pytest.approx((1.75, -0.25, 1.0))
-    # status quo changing: d = 0.5, d_mu = 0.5, r = 1: U_b = 2 - 4 (0.5 - 0.25) = 1, U_w = 2 - 4 (0.5 + 0.25) = -1
-    assert status_quo_change(np.array(0.5), np.array(0.5), np.array(1.0), t=1.0) == pytest.approx(1.0)
-    assert status_quo_change(np.array(0.5), np.array(0.5), np.array(1.0), t=0.0) == pytest.approx(-1.0)
-    assert status_quo_change(np.array(0.5), np.array(0.5), np.array(1.0), t=0.25) == pytest.approx(-0.5)
+    # A challenging B (d = 0.4), r = 1: U_s = 2 - 4 (0.5 - 0.2) = 0.8, U_f = 2 - 4 (0.5 + 0.2) = -0.8,
+    # U_sq = 2 - 4 * 0.5 = 0; with r = 2: U_s = 2 - 4 * 0.3^2 = 1.64, U_f = 2 - 4 * 0.7^2 = 0.04, U_sq = 1
+    assert basic_utilities(np.array(0.4), np.array(1.0)) == pytest.approx((0.8, -0.8, 0.0))
+    assert basic_utilities(np.array(0.4), np.array(2.0)) == pytest.approx((1.64, 0.04, 1.0))
+    # The median: weights 0.9, 0.5, 1 (total 2.4); sorted by position the cumulative weight first
+    # reaches 1.2 at B, so mu = 4 and A is d_Amu = 0.4 from it. A challenging C (d = 1), r = 1:
+    # U_b = 2 - 4 (0.5 - 0.25 (0.4 + 1)) = 1.4, U_w = 2 - 4 (0.5 + 0.35) = -1.4;
+    # T = 0.25: 0.25 * 1.4 + 0.75 * -1.4 = -0.7
+    assert status_quo_change(np.array(1.0), np.array(0.4), np.array(1.0), t=1.0) == pytest.approx(1.4)
+    assert status_quo_change(np.array(1.0), np.array(0.4), np.array(1.0), t=0.0) == pytest.approx(-1.4)
+    assert status_quo_change(np.array(1.0), np.array(0.4), np.array(1.0), t=0.25) == pytest.approx(-0.7)
+    run = ExpectedUtility(rounds=0, outcome="median").forecast(problem(**HAND), RNG)
+    assert run.forecast[0] == 4.0
 
 
 def test_expected_utility_by_hand():
-    # P = 0.25, s_j = 0.5, U_s = 1, U_f = -1, U_sq = 0, Q = 1:
-    # 0.5 (0.25 * 1 + 0.75 * -1) + 0.5 * 1 - 0 = -0.25 + 0.5 = 0.25
-    assert expected_utility(np.array(0.25), np.array(0.5), 1.0, -1.0, 0.0, 1.0, 0.0) == pytest.approx(0.25)
-    # the same with U_sq = 1, Q = 0.5 and T U_b + (1 - T) U_w = -0.5: 0.25 - 0.5 * 1 - 0.5 * -0.5 = 0
-    assert expected_utility(np.array(0.25), np.array(0.5), 1.0, -1.0, 1.0, 0.5, -0.5) == pytest.approx(0.0)
+    # B challenging A (d = 0.4, r = 1: U_s = 0.8, U_f = -0.8, U_sq = 0) with the printed P_BA = 5/8
+    # (below) and s_A = 0.9, Q = 1: 0.9 (5/8 * 0.8 - 3/8 * 0.8) + 0.1 * 0.8 - 0 = 0.18 + 0.08 = 0.26
+    assert expected_utility(np.array(5 / 8), np.array(0.9), 0.8, -0.8, 0.0, 1.0, 0.0) == pytest.approx(0.26)
+    # the same with Q = 0.5 and T U_b + (1 - T) U_w = -0.7: 0.26 - 0.5 * 0 - 0.5 * -0.7 = 0.61
+    assert expected_utility(np.array(5 / 8), np.array(0.9), 0.8, -0.8, 0.0, 0.5, -0.7) == pytest.approx(0.61)
 
 
 def test_third_party_support_by_hand():
