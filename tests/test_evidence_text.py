@@ -173,6 +173,16 @@ def test_indirect_speech(nlp, finder):
     assert quotes == [("indirect", "they would not meet the Afghan government", "Taliban", "TAL", False)]
 
 
+def test_indirect_speech_with_a_partial_quote_and_made_it_clear(nlp, finder):
+    quotes = _quotes(nlp, finder, "Amrullah Saleh says Pakistan is using the Taliban “through terrorism and violence”. "
+                                  "The Foreign Office made it clear that Islamabad had supported the talks.")
+    assert [(quote[0], quote[1][:25], quote[3]) for quote in quotes] == [
+        ("indirect", "Pakistan is using the Tal", "AFG"),
+        ("direct", "through terrorism and vio", "AFG"),
+        ("indirect", "Islamabad had supported t", "PAK_GOV"),
+    ]
+
+
 def test_one_word_scare_quotes_are_not_quotations(nlp, finder):
     assert _quotes(nlp, finder, "The so-called “meltdown” of the forces worried Pakistan.") == []
 

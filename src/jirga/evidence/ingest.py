@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)
     words: int = 0
+    seconds: float = 0.0
+    parse_seconds: float = 0.0
+    """Of ``seconds``, the time spent waiting for spaCy's ``nlp.pipe`` (the rest is ours)."""
 
 
 def normalise(text: str) -> str:
@@ -286,6 +290,7 @@ def ingest(
     ``processes`` is spaCy's ``n_process`` (default: 2 when there are 64 or more new documents
     and two cores, else 1). ``on_progress(done, total)`` is called after each stored document.
     """
+    started = time.perf_counter()
     report = IngestReport()
     nlp = load_pipeline()
     finder = MentionFinder(gazetteer or Gazetteer.default(), nlp)
@@ -304,7 +309,11 @@ def ingest(
             processes = 2 if len(pending) >= 64 and (os.cpu_count() or 1) >= 2 else 1
         ids, signatures = store.signatures()
         texts = (record.text for record in pending)
-        for done, (record, doc) in enumerate(zip(pending, nlp.pipe(texts, batch_size=batch_size, n_process=processes)), start=1):
+        docs = nlp.pipe(texts, batch_size=batch_size, n_process=processes)
+        for done, record in enumerate(pending, start=1):
+            waiting = time.perf_counter()
+            doc = next(docs)
+            report.parse_seconds += time.perf_counter() - waiting
             signature = minhash(record.text)
             duplicates = similar_documents(signature, ids, signatures)
             _store_document(store, finder, record, doc, signature, duplicates)
@@ -315,6 +324,7 @@ def ingest(
             report.near_duplicates.extend((record.name, other, similarity) for other, similarity in duplicates)
             if on_progress is not None:
                 on_progress(done, len(pending))
+    report.seconds = time.perf_counter() - started
     return report
 
 

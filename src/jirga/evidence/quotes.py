@@ -204,19 +204,34 @@ def _without_article(text: str) -> str:
 
 
 def _indirect(doc: Doc, quoted: set[int]) -> list[tuple[Quote, Token]]:
-    """Reported speech: a reporting verb outside quotes next to a clausal complement that holds no quote."""
+    """Reported speech: a reporting verb outside quotes next to a clausal complement.
+
+    "Made it clear that ..." counts as a reporting verb. The clause may hold a partial quote
+    ("says Pakistan is using the Taliban “through terrorism”") but not be a quote alone
+    (“...,” he said), which is a direct quote already.
+    """
     found: list[tuple[Quote, Token]] = []
-    for token in tokens_with_lemma(doc, REPORTING_VERBS):
+    for token in tokens_with_lemma(doc, REPORTING_VERBS | {"make"}):
         if token.i in quoted or token.pos_ not in ("VERB", "AUX"):
             continue
-        complement = next((child for child in token.children if child.dep_ == "ccomp"), None)
+        heads = [token]
+        if token.lemma_ == "make":
+            heads = [child for child in token.children if child.lower_ == "clear"]
+            if not heads:
+                continue
+        clausal = ("ccomp",) if heads[0] is token else ("ccomp", "advcl")  # "clear that ..." parses either way
+        complement = next((child for head in heads for child in head.children if child.dep_ in clausal), None)
         subject = _subject(token)
         if complement is None or subject is None:
             continue
         clause = doc[complement.left_edge.i : complement.right_edge.i + 1]
         between = range(token.i + 1, clause.start) if clause.start > token.i else range(clause.end, token.i)
-        gap = sum(1 for index in between if not doc[index].is_punct and not subject.left_edge.i <= index <= subject.right_edge.i)
-        if gap > MAXIMUM_GAP or len(clause) < 3 or any(index in quoted for index in range(clause.start, clause.end)):
+        # Words between verb and clause, not counting the subject, "clear" and an object ("it", "told media that").
+        skip = set(range(subject.left_edge.i, subject.right_edge.i + 1)) | {head.i for head in heads}
+        skip |= {child.i for child in token.children if child.dep_ == "dobj"}
+        gap = sum(1 for index in between if not doc[index].is_punct and index not in skip)
+        unquoted = sum(1 for index in range(clause.start, clause.end) if index not in quoted and not doc[index].is_punct)
+        if gap > MAXIMUM_GAP or unquoted < 3:
             continue
         if clause[0].lower_ == "that":
             clause = clause[1:]
