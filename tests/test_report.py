@@ -18,8 +18,9 @@ from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from jirga import models as model_registry
+from jirga.analysis.montecarlo import run_montecarlo
 from jirga.cli import app
-from jirga.models import Problem, Trajectory
+from jirga.models import Problem, Trajectory, make_model
 from jirga.models.baseline import effective_weight, weighted_mean
 from jirga.report.build import sentence_link
 from jirga.scenario import default_scenario_path, load_scenario
@@ -196,3 +197,83 @@ def test_charts_as_png_for_slides(tmp_path: Path) -> None:
     assert written == ["capability.png", "issue-ceasefire.png", "issue-power.png", "timeline.png"]
     for name in written:
         assert (tmp_path / "charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- analysis sections ----------------------------------------------------------------------------
+
+
+def test_montecarlo_sensitivity_and_whatif_sections(tmp_path: Path) -> None:
+    patch = tmp_path / "mediator.yaml"
+    patch.write_text("name: mediator steps back\nchanges:\n  - set: {actor: med, issue: ceasefire, salience: 0}\n")
+    page = write_report(
+        TWO_ISSUES, tmp_path / "report.html", "-m", "compromise", "-m", "median",
+        "--runs", "40", "--sensitivity", "--patch", str(patch), "--workers", "1",
+    )
+    scenario = load_scenario(TWO_ISSUES)
+    # Monte Carlo: the table holds what the analysis API computes for the same seed and runs.
+    for model in ("compromise", "median"):
+        expected = run_montecarlo(scenario, make_model(model), 40, 0, workers=1).summary()
+        for summary in expected:
+            row = page.xpath(f"//table[@class='montecarlo'][@data-issue='{summary.issue.id}']/tbody/tr[@data-model='{model}']")[0]
+            cells = [cell.text_content() for cell in row]
+            assert cells[1:4] == [f"{summary.point:.1f}", f"{summary.mean:.1f}", f"{summary.median:.1f}"]
+            assert cells[4] == f"{summary.p5:.1f} – {summary.p95:.1f}"
+    assert page.get_element_by_id("figure-montecarlo-ceasefire") is not None
+    # Sensitivity: a tornado per model and issue; the compromise's largest swing on the ceasefire
+    # is an input that moves it (the government's capability, interval [30, 50], is one).
+    tornado = page.get_element_by_id("figure-tornado-compromise-ceasefire")
+    assert tornado is not None and "Government: capability" in page.get_element_by_id("sensitivity").text_content()
+    # What-if, worked out by hand: without the mediator's weight the compromise on the ceasefire
+    # is (32 x 80 + 18 x 40 + 5 x 100) / 55 = 68.7 (base 69.1, Δ -0.3); the median moves to 80.
+    row = page.xpath("//table[@class='whatif']/tbody/tr[@data-issue='ceasefire']")[0]
+    cells = [cell.text_content().split() for cell in row[1:]]
+    assert cells == [["69.1"], ["68.7", "Δ", "-0.3"], ["70.0"], ["80.0", "Δ", "+10.0"]]
+
+
+def test_an_unknown_patch_fails_before_any_run(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "jirga", "report", str(TWO_ISSUES), "--runs", "100000", "--patch", "no-such-patch", "--out", str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2 and "no such file, and no shipped patch of that name" in result.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+# --- the evidence store ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An evidence store holding note1.txt, the document two_issues.yaml quotes (spaCy parses it)."""
+    from jirga.evidence.ingest import ingest
+
+    path = tmp_path_factory.mktemp("store") / "evidence.duckdb"
+    assert ingest([DATA / "web" / "note1.txt"], path).added == ["note1"]
+    return path
+
+
+def test_with_a_store_every_quote_links_to_its_sentence_in_the_file(tmp_path: Path, store: Path) -> None:
+    page = write_report(TWO_ISSUES, tmp_path / "report.html", "-m", "compromise", "--store", str(store))
+    links = page.get_element_by_id("evidence").xpath(".//a[@class='in-text']/@href")
+    assert len(links) == 2
+    marked = {link: page.get_element_by_id(link[1:]).text_content() for link in links}
+    assert sorted(marked.values()) == [
+        "The government holds the cities and the army, and it is paid for by its allies.",
+        "The government wants a ceasefire first.",
+    ]
+    document = page.get_element_by_id("document-note1")
+    assert document.tag == "details" and "On 3 March 2021 the Taliban attacked a convoy near Kabul." in document.text_content()
+
+
+def test_with_a_store_its_dated_events_join_the_timeline(tmp_path: Path, store: Path) -> None:
+    html = (tmp_path / "report.html")
+    write_report(TWO_ISSUES, html, "-m", "compromise", "--store", str(store))
+    timeline = [script.text for script in lxml_html.fromstring(html.read_bytes()).get_element_by_id("figure-timeline").getparent().xpath(".//script")]
+    assert any("the Taliban attacked a convoy near Kabul" in (text or "") for text in timeline)
+
+
+def test_a_missing_store_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    result = subprocess.run([sys.executable, "-m", "jirga", "report", str(TINY), "--store", str(missing), "--out", str(tmp_path / "r.html")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {missing}: --store: no evidence store here: run `jirga ingest` first"

@@ -6,16 +6,23 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import html as lxml_html
+
+from jirga.analysis.montecarlo import run_montecarlo
 
 from jirga.forecast import model_rng
 from jirga.models import MODELS, Problem, make_model
 from jirga.scenario import FORMATS, Value, load_scenario
 from jirga.scenario.native import parse_yaml
 from jirga.web import create_app
+from jirga.web.app import WEB_BATCH_SIZE, Jobs
+from jirga.web.edits import Edit, apply_edits
 
 DATA = Path(__file__).parent / "data"
 
@@ -332,3 +339,174 @@ def test_an_unreadable_scenario_is_a_clear_error(client: TestClient, folder: Pat
     (folder / "tiny.yaml").chmod(0)
     answer = client.get("/api/state")
     assert answer.status_code == 422 and "Permission denied" in answer.json()["detail"]
+
+
+# --- Monte Carlo, what-if and jobs -------------------------------------------------------------
+
+
+def wait_for(client: TestClient, job: dict, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while job["state"] == "running":
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.2)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    return job
+
+
+def test_montecarlo_runs_in_the_background_with_progress(client: TestClient, folder: Path) -> None:
+    started = client.post("/api/montecarlo", json={**salience_of_alpha(1.0), "runs": 30})
+    assert started.status_code == 202
+    job = started.json()
+    assert job["total"] == 30 * len(MODELS) and job["state"] == "running"
+    job = wait_for(client, job)
+    assert job["state"] == "done" and job["done"] == job["total"], job["error"]
+    # The same runs as the analysis API gives for the edited scenario (seed 0, chunks of 100).
+    edited = apply_edits(load_scenario(folder / "tiny.yaml"), [Edit(quantity="salience", actor="A", issue="war", value=1.0)])
+    table = {row["model"]: row for row in job["result"]["tables"][0]["rows"]}
+    for name in BASELINES:
+        expected = run_montecarlo(edited, make_model(name), 30, 0, workers=1, batch_size=WEB_BATCH_SIZE).summary()[0]
+        assert table[name]["mean"] == pytest.approx(expected.mean, rel=1e-12)
+        assert (table[name]["p5"], table[name]["p95"]) == pytest.approx((expected.p5, expected.p95), rel=1e-12)
+    assert table["compromise"]["point"] == 50.0  # the edited scenario's forecast, worked out above
+    assert set(job["result"]["figures"]) == {"war"}
+
+
+@pytest.mark.parametrize("runs", [0, -5, 20_001, "many"])
+def test_montecarlo_refuses_bad_run_counts(client: TestClient, runs: object) -> None:
+    answer = client.post("/api/montecarlo", json={"edits": [], "runs": runs})
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("runs:")
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    answer = client.get("/api/jobs/deadbeef")
+    assert answer.status_code == 404 and "no analysis 'deadbeef'" in answer.json()["detail"]
+
+
+def test_at_most_two_jobs_at_once() -> None:
+    from fastapi import HTTPException
+
+    jobs, release = Jobs(limit=2), threading.Event()
+    first = jobs.start("first", 1, lambda advance: release.wait(10) and {})
+    jobs.start("second", 1, lambda advance: release.wait(10) and {})
+    with pytest.raises(HTTPException) as refused:
+        jobs.start("third", 1, lambda advance: {})
+    assert refused.value.status_code == 429
+    release.set()
+    deadline = time.monotonic() + 10
+    while jobs.get(first.id).state == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs.start("fourth", 1, lambda advance: {}).what == "fourth"
+
+
+def test_a_failing_job_reports_its_error() -> None:
+    jobs = Jobs()
+    job = jobs.start("broken", 1, lambda advance: 1 / 0)
+    deadline = time.monotonic() + 10
+    while job.state == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.state == "failed" and job.error == "ZeroDivisionError: division by zero"
+
+
+def test_whatif_patch_side_by_side(tmp_path: Path) -> None:
+    shutil.copy(DATA / "web" / "two_issues.yaml", tmp_path / "two.yaml")
+    client = TestClient(create_app(tmp_path / "two.yaml"))
+    patch = "name: mediator steps back\nchanges:\n  - set: {actor: med, issue: ceasefire, salience: 0}\n"
+    answer = client.post("/api/whatif", json={"edits": [], "patch": patch})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["patch"]["label"] == "mediator steps back"
+    models = [model["name"] for model in body["models"]]
+    ceasefire = {name: cell for name, cell in zip(models, body["rows"][0]["cells"])}
+    # Without the mediator's weight: gov 32 at 80, reb 18 at 40, pub 5 at 100.
+    # Compromise (2560 + 720 + 500) / 55 = 68.73 (base 69.07); cumulative 18, 50, 55 passes
+    # 27.5 at 80: median 80 (base 70).
+    assert ceasefire["compromise"]["value"] == pytest.approx(3780 / 55)
+    assert ceasefire["compromise"]["difference"] == pytest.approx(3780 / 55 - 5180 / 75)
+    assert (ceasefire["median"]["base"], ceasefire["median"]["value"]) == (70.0, 80.0)
+    power = {name: cell for name, cell in zip(models, body["rows"][1]["cells"])}
+    assert power["compromise"]["difference"] == 0.0
+
+
+def test_a_bad_patch_names_its_line(client: TestClient) -> None:
+    answer = client.post("/api/whatif", json={"edits": [], "patch": "name: x\nchanges:\n  - set: {actor: nobody, salience: 0.5}\n"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "patch:3: changes[0].set.actor: unknown actor 'nobody' (known: A, B, C)"
+
+
+def test_the_shipped_patches_are_offered(client: TestClient) -> None:
+    from jirga.analysis.whatif import shipped_patches
+
+    offered = client.get("/api/patches").json()["patches"]
+    assert [item["name"] for item in offered] == list(shipped_patches())
+    assert all(item["text"].strip() for item in offered)
+
+
+# --- the evidence store and the documents -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An evidence store holding note1.txt, the document two_issues.yaml quotes (spaCy parses it)."""
+    from jirga.evidence.ingest import ingest
+
+    path = tmp_path_factory.mktemp("store") / "evidence.duckdb"
+    assert ingest([DATA / "web" / "note1.txt"], path).added == ["note1"]
+    return path
+
+
+@pytest.fixture
+def with_store(tmp_path: Path, store: Path) -> TestClient:
+    shutil.copy(DATA / "web" / "two_issues.yaml", tmp_path / "two.yaml")
+    shutil.copy(store, tmp_path / "evidence.duckdb")
+    return TestClient(create_app(tmp_path / "two.yaml", store=tmp_path / "evidence.duckdb"))
+
+
+def test_the_store_joins_the_evidence_browser(with_store: TestClient) -> None:
+    rows = with_store.get("/api/evidence").json()["rows"]
+    kinds = {row["kind"] for row in rows}
+    assert "number" in kinds and kinds & {"quote", "event", "stance"}, kinds
+    numbers = [row for row in rows if row["kind"] == "number"]
+    assert len(numbers) == 2 and all(row["in_text"].startswith("/documents/note1?quote=") for row in numbers)
+    only_numbers = with_store.get("/api/evidence", params={"kind": "number"}).json()["rows"]
+    assert only_numbers == numbers
+    found = [row for row in rows if row["kind"] != "number"]
+    for row in found:
+        page = with_store.get(row["in_text"])
+        assert page.status_code == 200
+        marked = lxml_html.fromstring(page.text).get_element_by_id("passage").text_content()
+        assert marked == row["quote"]
+
+
+def test_a_document_page_marks_the_quoted_sentence(with_store: TestClient) -> None:
+    page = with_store.get("/documents/note1", params={"quote": "The government wants a ceasefire first."})
+    assert page.status_code == 200
+    assert lxml_html.fromstring(page.text).get_element_by_id("passage").text_content() == "The government wants a ceasefire first."
+    missing = with_store.get("/documents/note1", params={"quote": "words not in the note"})
+    assert "does not occur in this text" in missing.text
+    assert with_store.get("/documents/nothing").status_code == 404
+    assert with_store.get("/documents/..%2f..%2fsecret").status_code == 404
+
+
+def test_an_uploaded_article_is_a_document_too(client: TestClient) -> None:
+    client.post("/api/upload", files={"file": ("doc1.txt", b"Everyone agrees. Alpha is strong. Beta is not.", "text/plain")})
+    row = client.get("/api/evidence").json()["rows"][0]
+    assert row["in_text"] == "/documents/doc1?quote=Alpha+is+strong"
+    page = client.get(row["in_text"])
+    assert lxml_html.fromstring(page.text).get_element_by_id("passage").text_content() == "Alpha is strong"
+
+
+def test_an_upload_is_added_to_the_store(with_store: TestClient) -> None:
+    article = b"Zalmay Khalilzad met the Taliban in Doha on 12 March 2020. Pakistan welcomed the talks."
+    answer = with_store.post("/api/upload", files={"file": ("doha.txt", article, "text/plain")}).json()
+    job = wait_for(with_store, answer["job"])
+    assert job["state"] == "done", job["error"]
+    assert job["result"] == {"added": ["doha"], "unchanged": [], "skipped": []}
+    rows = with_store.get("/api/evidence", params={"q": "Khalilzad met"}).json()["rows"]
+    assert rows and all(row["document"] == "doha" for row in rows)
+
+
+def test_a_missing_store_is_refused_at_start(folder: Path) -> None:
+    from jirga.errors import JirgaError
+
+    with pytest.raises(JirgaError, match="no evidence store here"):
+        create_app(folder / "tiny.yaml", store=folder / "none.duckdb")
