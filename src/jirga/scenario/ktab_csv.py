@@ -19,13 +19,16 @@ How the numbers map onto a :class:`~jirga.scenario.model.Scenario`:
 - the actor column is the actor's id (made an identifier), the description its name;
 - capability is the actor's capability (KTAB has one per actor);
 - each dimension is an issue on the 0-100 scale, named by its position column without a
-  trailing "Position" (written back as "<name> Position" and "<name> Salience");
+  trailing "Position" (its id is that name made an identifier; written back as "<id> Position"
+  and "<id> Salience", so ids survive a round trip and issue names become the ids);
 - saliences are divided by 100 exactly (in decimal, so 43.31 becomes 0.4331, and writing
   multiplies back, so native -> KTAB -> native keeps every number).
 
 Writing takes each actor's current stances. KTAB has no room for evidence, intervals, anchors,
 dates or issue-specific capabilities (the actor's capability is written); an actor without a
-stance on an issue is written at the scale's midpoint with salience 0; an issue on another
+stance on an issue is written at the scale's midpoint with salience 0; an actor whose saliences
+add up to more than 1 has them scaled to add up to 100, as KTAB requires (the SMP model scales
+them the same way, so its forecast does not change); an issue on another
 scale than 0-100 is rescaled to 0-100; commas in names become semicolons (``smpc``'s CSV reader
 does not understand quotes around commas).
 """
@@ -37,7 +40,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,6 +52,8 @@ from jirga.scenario.native import read_text
 
 KTAB_SCALE = Decimal(100)
 """KTAB's positions and saliences run from 0 to 100; jirga's saliences from 0 to 1."""
+_FINEST = Decimal("1e-14")
+"""Rescaled saliences are cut (not rounded) to 14 decimals so that they add up to at most 1."""
 _POSITION_SUFFIX = re.compile(r"\s*position\s*$", re.IGNORECASE)
 
 
@@ -184,20 +189,23 @@ def dump_ktab(scenario: Scenario) -> str:
     ]
     for actor in scenario.actors:
         cells = [actor.id, actor.name, _plain(Decimal(repr(actor.capability.value)))]
-        for issue in scenario.issues:
-            stance = stances.get((actor.id, issue.id))
+        held = [stances.get((actor.id, issue.id)) for issue in scenario.issues]
+        salience = [Decimal(repr(stance.salience.value)) if stance else Decimal(0) for stance in held]
+        total = sum(salience, Decimal(0))
+        if total > 1:  # KTAB wants shares of attention: scale down as the SMP model does
+            salience = [(value / total).quantize(_FINEST, rounding=ROUND_DOWN) for value in salience]
+        for issue, stance, share in zip(scenario.issues, held, salience):
             if stance is None:
                 cells += ["50", "0"]
-                continue
-            cells += [_ktab_position(stance.position.value, issue), _plain(Decimal(repr(stance.salience.value)) * KTAB_SCALE)]
+            else:
+                cells += [_ktab_position(stance.position.value, issue), _plain(share * KTAB_SCALE)]
         lines.append(_join(cells))
     return "\n".join(lines) + "\n"
 
 
 def _titles(issue: Issue) -> tuple[str, str]:
-    """The position and salience column titles of an issue (``X Position``, ``X Salience``)."""
-    base = _POSITION_SUFFIX.sub("", issue.name).strip() or issue.id
-    return f"{base} Position", f"{base} Salience"
+    """The position and salience column titles of an issue: ``<id> Position``, ``<id> Salience``."""
+    return f"{issue.id} Position", f"{issue.id} Salience"
 
 
 def _ktab_position(value: float, issue: Issue) -> str:
