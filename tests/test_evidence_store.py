@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -193,3 +194,24 @@ def test_commands_end_to_end(tmp_path):
     result = runner.invoke(app, ["suggest", "--store", store, "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert output.read_text(encoding="utf-8").startswith("# Suggested by `jirga suggest`")
+
+
+def test_suggested_positions_and_saliences_follow_the_linked_sentences():
+    from jirga.evidence.commands import suggest_stances
+    from jirga.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).parent / "data" / "tiny.yaml")  # actors A, B, C; one issue "war"
+    row = {"kind": "stance", "detail": "", "document": "d", "date": None}
+    rows = [
+        {**row, "actor": "A", "issue": "war", "position": 0.0, "sentence": "one"},
+        {**row, "actor": "A", "issue": "war", "position": 50.0, "sentence": "two"},
+        {**row, "actor": "A", "issue": "war", "position": None, "sentence": "two"},  # the same sentence again
+        {**row, "actor": "B", "issue": "war", "position": None, "sentence": "three"},
+        {**row, "actor": "Z", "issue": "war", "position": 10.0, "sentence": "not a scenario actor"},
+    ]
+    suggestions = {item["actor"]: item for item in suggest_stances(scenario, rows)}
+    assert set(suggestions) == {"A", "B"}
+    assert suggestions["A"]["position"] == (0.0, 50.0)
+    assert [item["sentence"] for item in suggestions["A"]["evidence"]] == ["one", "two"]
+    # Each actor's only issue is its most discussed one: share 1, salience range [0.85, 1].
+    assert suggestions["A"]["salience"] == (0.85, 1.0) and suggestions["B"]["position"] is None

@@ -209,8 +209,11 @@ def suggest_stances(scenario: Scenario, rows: list[dict[str, Any]], per_pair: in
     """
     actor_ids = {actor.id for actor in scenario.actors}
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    seen: set[tuple[str, str, str, str]] = set()
     for row in rows:
-        if row["actor"] in actor_ids and row["issue"] is not None:
+        key = (row["actor"], row["issue"], row["document"], row["sentence"])
+        if row["actor"] in actor_ids and row["issue"] is not None and key not in seen:  # one row per sentence
+            seen.add(key)
             by_pair[(row["actor"], row["issue"])].append(row)
     busiest = Counter()
     for (actor, _), items in by_pair.items():
@@ -234,7 +237,7 @@ def _suggestions_yaml(suggestions: list[dict[str, Any]]) -> str:
     stances = []
     for item in suggestions:
         evidence = [
-            {"document": row["document"], "quote": row["sentence"], "rationale": f"suggested by jirga from a {row['kind']} ({row['detail']})".strip(),
+            {"document": row["document"], "quote": row["sentence"], "rationale": f"suggested by jirga from this {row['kind']} ({row['detail']})".strip(),
              **({"date": row["date"]} if row["date"] else {})}
             for row in item["evidence"]
         ]
@@ -250,6 +253,7 @@ def _suggestions_yaml(suggestions: list[dict[str, Any]]) -> str:
     stream = io.StringIO()
     yaml = YAML()
     yaml.default_flow_style = False
+    yaml.width = 10_000  # one line per quote: easier to check against the source
     yaml.dump({"stances": stances}, stream)
     return "# Suggested by `jirga suggest`: positions with value null need the analyst's reading.\n" + stream.getvalue()
 

@@ -171,15 +171,23 @@ def sentence_index(doc: Doc, token: int) -> int:
 
 
 def sentence_of(doc: Doc, token: int) -> Span:
-    """The sentence that holds token ``token`` (cheaper than ``Token.sent`` when asked often)."""
+    """The sentence that holds token ``token``, without trailing line breaks (cheaper than ``Token.sent``)."""
     starts = _sentence_starts(doc)
     index = bisect_right(starts, token) - 1
-    return doc[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(doc)]
+    return without_trailing_space(doc[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(doc)])
 
 
 def sentences(doc: Doc) -> list[Span]:
+    """The sentences of ``doc``, without trailing line breaks."""
     starts = _sentence_starts(doc)
-    return [doc[start:end] for start, end in zip(starts, [*starts[1:], len(doc)])]
+    return [without_trailing_space(doc[start:end]) for start, end in zip(starts, [*starts[1:], len(doc)])]
+
+
+def without_trailing_space(span: Span) -> Span:
+    end = span.end
+    while end - span.start > 1 and span.doc[end - 1].is_space:
+        end -= 1
+    return span.doc[span.start : end]
 
 
 def _without_article(name: str) -> str:

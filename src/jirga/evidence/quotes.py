@@ -19,7 +19,7 @@ import numpy as np
 
 from spacy.tokens import Doc, Span, Token
 
-from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of
+from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of, without_trailing_space
 from jirga.evidence.nlp import tokens_with_lemma
 
 REPORTING_VERBS = frozenset({
@@ -235,6 +235,7 @@ def _indirect(doc: Doc, quoted: set[int]) -> list[tuple[Quote, Token]]:
             continue
         if clause[0].lower_ == "that":
             clause = clause[1:]
+        clause = without_trailing_space(clause)
         quote = Quote(clause.start_char, clause.end_char, clause.text, "indirect", None, None, None, None, sentence_index(doc, token.i))
         found.append((quote, token))
     return found
