@@ -219,3 +219,23 @@ def test_evidence_tab_searches(served: tuple[str, Path], page) -> None:
     page.wait_for_function("document.querySelectorAll('.quote').length === 1")
     assert "The government wants a ceasefire first." in page.locator(".quote").text_content()
     page.screenshot(path=str(ARTIFACTS / "web-app-evidence.png"))
+
+
+def test_montecarlo_from_the_page_shows_progress_then_the_spread(served: tuple[str, Path], page) -> None:
+    url, _ = served
+    open_app(page, url)
+    page.get_by_role("tab", name="Monte Carlo & what-if").click()
+    page.locator("#montecarlo-runs").fill("300")
+    page.locator("#montecarlo-run").click()
+    page.wait_for_selector("#montecarlo-progress:not([hidden])")
+    page.wait_for_selector("#montecarlo-result:not([hidden])", timeout=120_000)
+    rows = page.locator("#montecarlo-table tbody tr").evaluate_all("rows => rows.map(row => [row.dataset.model, row.cells[1].textContent])")
+    # The first column is each model's forecast of the unperturbed scenario.
+    expected = model_forecasts(load_scenario(SCENARIO))
+    assert {model: text for model, text in rows} == {model: f"{expected[('ceasefire', model)]:.1f}" for model in MODELS}
+    page.locator("#whatif-shipped").select_option(index=0)
+    page.locator("#whatif-text").fill("name: mediator steps back\nchanges:\n  - set: {actor: med, issue: ceasefire, salience: 0}\n")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_selector("#whatif-result table")
+    assert "mediator steps back" in page.locator("#whatif-result h3").text_content()
+    page.screenshot(path=str(ARTIFACTS / "web-app-analysis.png"), full_page=True)

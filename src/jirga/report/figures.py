@@ -166,7 +166,9 @@ def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
         return None
     names = {actor.id: actor.name for actor in result.scenario.actors}
     order = {actor.id: row for row, actor in enumerate(result.scenario.actors)}
-    figure = make_subplots(rows=1, cols=len(moving), shared_yaxes=True, subplot_titles=[run.title for _, run in moving])
+    titles = [_wrap(run.title, 34) for _, run in moving]
+    figure = make_subplots(rows=1, cols=len(moving), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04)
+    figure.update_annotations(font_size=12)
     for panel, (index, run) in enumerate(moving, start=1):
         positions = run.issue_positions(issue.id)
         rounds = list(range(positions.shape[0]))
@@ -201,8 +203,8 @@ def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
             col=panel,
         )
         figure.update_xaxes(title_text="round", gridcolor="#eee", row=1, col=panel)
-    figure.update_yaxes(range=_padded(issue), gridcolor="#eee", title_text=f"position ({issue.lower:g}-{issue.upper:g})", row=1, col=1)
-    return _layout(figure, 380, margin={"l": 10, "r": 20, "t": 50, "b": 10})
+    figure.update_yaxes(range=_padded(issue), gridcolor="#eee", automargin=True, title_text=f"position ({issue.lower:g}-{issue.upper:g})", row=1, col=1)
+    return _layout(figure, 380, margin={"l": 10, "r": 20, "t": 60, "b": 10})
 
 
 def distribution_chart(issue: Issue, samples: dict[str, np.ndarray], titles: Sequence[str] | None = None) -> go.Figure:

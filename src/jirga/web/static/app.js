@@ -416,7 +416,7 @@ async function runWhatIf(event) {
           element("span", { className: `delta ${kind}` }, `Δ ${cell.difference >= 0 ? "+" : ""}${cell.difference.toFixed(1)}`));
       })));
     $("whatif-result").replaceChildren(element("h3", {}, answer.patch.label), element("p", { className: "muted" }, answer.patch.description),
-      element("table", { className: "compact" }, element("thead", {}, head), element("tbody", {}, ...rows)));
+      element("div", { className: "scroll" }, element("table", { className: "compact" }, element("thead", {}, head), element("tbody", {}, ...rows))));
   } catch (error) {
     showMessage(error.message);
   }
