@@ -169,7 +169,7 @@ def main() -> None:
         for variant in ("scholz", "printed"):
             model = ExpectedUtility(variant=variant, rounds=ROUNDS)
             run = model.forecast(problem, rng)
-            repeats = 20 if n_actors <= 50 else 5 if n_actors <= 200 else 2
+            repeats = 20 if n_actors <= 50 else 10 if n_actors <= 100 else 5 if n_actors <= 200 else 3
             vectorised = seconds_per_run(lambda: model.forecast(problem, rng), repeats)
             memory = peak_megabytes(lambda: model.forecast(problem, rng))
             loop_cell = ratio_cell = "-"
@@ -181,7 +181,7 @@ def main() -> None:
                 np.testing.assert_allclose(np.array(history), run.positions[: len(history), :, 0], rtol=0, atol=1e-9)
                 assert len(history) - 1 == run.rounds[0]
                 loop_cell, ratio_cell = f"{loop:.3f}", f"{loop / vectorised:.0f}x"
-            print(f"{n_actors:>7} {variant:>8} {vectorised:>12.4f} {memory:>8.1f} {loop_cell:>11} {ratio_cell:>11}")
+            print(f"{n_actors:>7} {variant:>8} {vectorised:>12.4f} {memory:>8.2f} {loop_cell:>11} {ratio_cell:>11}")
 
     batch = random_problem(10, batch=(arguments.batch,))
     model = ExpectedUtility(rounds=ROUNDS)
