@@ -236,8 +236,10 @@ class _Candidates:
         self.target, self.start, self.supply_at = values(), values(), values()
         self.prefix_sum, self.prefix_min, self.prefix_max = values(), values(np.inf), values(-np.inf)
         self.move, self.y, self.eu, self.nbs0, self.nbs1, self.ratio = values(), values(), values(), values(), values(), values()
+        self.supply_salience, self.demand_salience = values(), values()
+        self.supply_capability, self.supply_total = values(), values()
+        """s and c of the side's actor on its supply issue, its s on its demand issue, W of its supply issue."""
         self.has_move = np.zeros(shape, dtype=bool)
-        self.capped = np.zeros(shape, dtype=bool)
         self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
         self.update_sum = np.zeros(shape)
         """Float arithmetic: Σ over other actors' updates of (update - x) s c, kept as they change."""
@@ -356,6 +358,10 @@ class _Game:
         cand.target[0], cand.target[1] = self.x[actor_j, q], self.x[actor_i, p]
         cand.start[0], cand.start[1] = self.x[actor_i, q], self.x[actor_j, p]
         cand.supply_at[:] = cand.start
+        cand.supply_salience[:] = s[cand.actor, cand.supply]
+        cand.demand_salience[:] = s[cand.actor, cand.demand]
+        cand.supply_capability[:] = self.capability[cand.actor, cand.supply]
+        cand.supply_total[:] = self.total[cand.supply]
         s_ip, s_iq, s_jp, s_jq = s[actor_i, p], s[actor_i, q], s[actor_j, p], s[actor_j, q]
         if self.variant == "equal-gain":
             # decide's by_exchange_ratio: equal gains need r_q (s_iq + s_jq) = r_p (s_ip + s_jp).
@@ -375,17 +381,21 @@ class _Game:
         queue = np.arange(cand.gain.size)
         self.repeats = False
         """Whether the queue may hold a candidate twice (decide's tie quirk)."""
+        self.queued = np.ones(cand.gain.size, dtype=bool)
+        self._index_sides()
         realised: list[int] = []
         while queue.size:
             key = self.number.tie_key(cand.gain[queue])
             order = np.argsort(-key, kind="stable")
             queue, key = queue[order], key[order]
             chosen, queue = int(queue[0]), queue[1:]
+            self.queued[chosen] = False
             if queue.size and self.number.tied(key[0], key[1]):
                 runner_up = int(queue[0])
                 exact = bool(cand.gain[chosen] == cand.gain[runner_up])
                 if self.ties.take_runner_up(len(realised) + 1, exact):
                     queue = np.append(queue[1:], chosen)
+                    self.queued[chosen], self.queued[runner_up] = True, False
                     chosen = runner_up
                 else:
                     # decide appends a second reference to the runner-up; copied on purpose.
@@ -410,8 +420,17 @@ class _Game:
         per repetition of a candidate. Candidates invalid beforehand or afterwards drop out.
         """
         cand = self.cand
+        if not self.repeats:
+            # Every candidate is queued once and the realised one is not: order does not matter.
+            rows = self._touched(chosen)
+            rows = rows[cand.valid[rows] & self.queued[rows]]
+            if rows.size:
+                self._recalculate(rows, chosen)
+            keep = cand.valid[queue]
+            self.queued[queue[~keep]] = False
+            return queue[keep]
         keep = cand.valid[queue].copy()
-        touched = self._touches(queue, chosen) & keep
+        touched = np.isin(queue, self._touched(chosen)) & keep
         bounds = [0, *np.flatnonzero(queue == chosen).tolist(), queue.size]
         for segment, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:])):
             if segment:
@@ -431,21 +450,31 @@ class _Game:
                     self._recalculate(queue[live], chosen)
                 keep[batch] = cand.valid[queue[batch]]
                 pending = later
+        self.queued[queue[~keep]] = False
         queue = queue[keep]
-        if self.repeats:
-            self.repeats = np.unique(queue).size < queue.size
+        self.queued[queue] = True
+        self.repeats = np.unique(queue).size < queue.size
         return queue
 
-    def _touches(self, rows: IntArray, chosen: int) -> BoolArray:
-        """Rows with a side of the same actor and supply issue, or actor and demand issue."""
+    def _index_sides(self) -> None:
+        """Candidate rows by (actor, supply issue) and by (actor, demand issue) of either side."""
         cand = self.cand
-        hit = np.zeros(rows.size, dtype=bool)
-        for side in (0, 1):
-            same_actor = cand.actor[side, rows][None, :] == cand.actor[:, chosen][:, None]
-            same_supply = cand.supply[side, rows][None, :] == cand.supply[:, chosen][:, None]
-            same_demand = cand.demand[side, rows][None, :] == cand.demand[:, chosen][:, None]
-            hit |= (same_actor & (same_supply | same_demand)).any(axis=0)
-        return hit
+        n_issues = self.problem.n_issues
+        offset = self.problem.n_actors * n_issues
+        keys = np.concatenate([(cand.actor * n_issues + cand.supply).ravel(), (cand.actor * n_issues + cand.demand).ravel() + offset])
+        order = np.argsort(keys, kind="stable")
+        self.index_keys = keys[order]
+        self.index_rows = np.tile(np.arange(cand.gain.size), 4)[order]
+
+    def _touched(self, chosen: int) -> IntArray:
+        """Rows with a side of the same actor and supply issue, or actor and demand issue, as ``chosen``."""
+        cand = self.cand
+        n_issues = self.problem.n_issues
+        offset = self.problem.n_actors * n_issues
+        keys = np.concatenate([cand.actor[:, chosen] * n_issues + cand.supply[:, chosen], cand.actor[:, chosen] * n_issues + cand.demand[:, chosen] + offset])
+        starts = np.searchsorted(self.index_keys, keys, side="left")
+        ends = np.searchsorted(self.index_keys, keys, side="right")
+        return np.unique(np.concatenate([self.index_rows[start:end] for start, end in zip(starts, ends)]))
 
     def _recalculate(self, rows: IntArray, chosen: int) -> None:
         """decide's AbstractExchange.recalculate of ``rows`` after ``chosen`` was realised."""
@@ -539,29 +568,26 @@ class _Game:
         eu = |r_dem s_dem - r_sup s_sup| (salience-weighted shifts of the two means).
         """
         cand = self.cand
-        s, c = self.salience, self.capability
-        a_i, a_j = cand.actor[0, rows], cand.actor[1, rows]
-        q, p = cand.supply[0, rows], cand.supply[1, rows]
-        x_i, x_j = cand.supply_at[0, rows], cand.supply_at[1, rows]
-        t_i, t_j = cand.target[0, rows], cand.target[1, rows]
-        w_p, w_q = self.total[p], self.total[q]
-        dp = np.abs(t_j - x_j) * s[a_j, p] * c[a_j, p] / w_p
+        salience, demand_salience = cand.supply_salience[:, rows], cand.demand_salience[:, rows]
+        capability, total = cand.supply_capability[:, rows], cand.supply_total[:, rows]
+        x, target = cand.supply_at[:, rows], cand.target[:, rows]
+        gap = np.abs(target - x)
+        dp = gap[1] * salience[1] * capability[1] / total[1]
         dq = cand.ratio[1, rows] * dp
-        move_i = dq * w_q / (c[a_i, q] * s[a_i, q])
-        move_j = np.abs(t_j - x_j)
-        over = np.abs(move_i) > np.abs(t_i - x_i)
+        move_i = dq * total[0] / (capability[0] * salience[0])
+        move_j = gap[1].copy()
+        over = np.abs(move_i) > gap[0]
         if over.any():
-            full = np.abs(t_i[over] - x_i[over])
-            dq[over] = full * s[a_i[over], q[over]] * c[a_i[over], q[over]] / w_q[over]
+            dq[over] = gap[0, over] * salience[0, over] * capability[0, over] / total[0, over]
             dp[over] = cand.ratio[0, rows[over]] * dq[over]
-            move_i[over] = full
-            move_j[over] = dp[over] * w_p[over] / (c[a_j[over], p[over]] * s[a_j[over], p[over]])
-        move_i = np.where(x_i > t_i, -move_i, move_i)
-        move_j = np.where(x_j > t_j, -move_j, move_j)
+            move_i[over] = gap[0, over]
+            move_j[over] = dp[over] * total[1, over] / (capability[1, over] * salience[1, over])
+        move_i = np.where(x[0] > target[0], -move_i, move_i)
+        move_j = np.where(x[1] > target[1], -move_j, move_j)
         cand.push(rows, np.stack([move_i, move_j]))
-        cand.y[0, rows], cand.y[1, rows] = x_i + move_i, x_j + move_j
-        eu_i = np.abs(dq * s[a_i, q] - dp * s[a_i, p])
-        eu_j = np.abs(dp * s[a_j, p] - dq * s[a_j, q])
+        cand.y[0, rows], cand.y[1, rows] = x[0] + move_i, x[1] + move_j
+        eu_i = np.abs(dq * salience[0] - dp * demand_salience[0])
+        eu_j = np.abs(dp * salience[1] - dq * demand_salience[1])
         gain = self._gain(eu_i, eu_j)
         cand.gain[rows] = gain
         cand.eu[0, rows], cand.eu[1, rows] = eu_i, eu_j
@@ -583,8 +609,7 @@ class _Game:
         """
         cand = self.cand
         other = 1 - side
-        issue = cand.supply[side, rows]
-        total = self.total[issue]
+        total = cand.supply_total[side, rows]
         cand.nbs0[side, rows] = self._numerator(side, rows, cand.supply_at[side, rows]) / total
         cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
         before = cand.target[side, rows] - cand.nbs0[side, rows]
@@ -594,25 +619,24 @@ class _Game:
         rows = rows[beyond]
         if not rows.size:
             return
-        s, c = self.salience, self.capability
-        issue, total = issue[beyond], total[beyond]
-        actor, partner, partner_issue = cand.actor[side, rows], cand.actor[other, rows], cand.supply[other, rows]
+        total = total[beyond]
+        salience, demand_salience = cand.supply_salience[:, rows], cand.demand_salience[:, rows]
+        capability, totals = cand.supply_capability[:, rows], cand.supply_total[:, rows]
         x_own, x_partner, target = cand.supply_at[side, rows], cand.supply_at[other, rows], cand.target[side, rows]
         numerator = self._numerator(side, rows, x_own, updates_last=True)
-        move_own = np.abs((target * total - numerator) / (s[actor, issue] * c[actor, issue]))
-        ratio_own = move_own * s[actor, issue] * c[actor, issue] / total
+        move_own = np.abs((target * total - numerator) / (salience[side] * capability[side]))
+        ratio_own = move_own * salience[side] * capability[side] / total
         ratio_partner = cand.ratio[side, rows] * ratio_own
-        move_partner = np.abs(ratio_partner * self.total[partner_issue] / (c[partner, partner_issue] * s[partner, partner_issue]))
+        move_partner = np.abs(ratio_partner * totals[other] / (capability[other] * salience[other]))
         move_partner = np.where(x_partner > cand.target[other, rows], -move_partner, move_partner)
         move_own = np.where(x_own > target, -move_own, move_own)
         cand.move[other, rows], cand.move[side, rows] = move_partner, move_own
         cand.y[other, rows], cand.y[side, rows] = x_partner + move_partner, x_own + move_own
-        eu_partner = np.abs(ratio_partner * s[partner, partner_issue] - ratio_own * s[partner, issue])
-        eu_own = np.abs(ratio_own * s[actor, issue] - ratio_partner * s[actor, partner_issue])
+        eu_partner = np.abs(ratio_partner * salience[other] - ratio_own * demand_salience[other])
+        eu_own = np.abs(ratio_own * salience[side] - ratio_partner * demand_salience[side])
         cand.gain[rows] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
         cand.eu[other, rows], cand.eu[side, rows] = eu_partner, eu_own
         cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
-        cand.capped[side, rows] = True
 
     # ------------------------------------------------------------------------ what is recorded
     def _externality_columns(self) -> dict[str, Array]:
