@@ -183,3 +183,14 @@ def test_a_dask_cluster_of_two_workers_gives_the_local_numbers(cluster, monkeypa
     monkeypatch.setenv(parallel.SCHEDULER_VARIABLE, cluster.scheduler_address)
     from_environment = run_montecarlo(scenario, model, 2000, seed=8, batch_size=300, distribution=Distribution.truncnorm)
     assert np.array_equal(local.forecasts, from_environment.forecasts)
+
+
+def test_sensitivity_on_the_dask_cluster_gives_the_local_numbers(cluster):
+    from jirga.analysis.sensitivity import one_at_a_time, sobol
+
+    inputs = UncertainInputs.from_scenario(load_scenario(TINY))
+    local = sobol(inputs, make_model("compromise"), 64, seed=2, batch_size=100, workers=1)
+    remote = sobol(inputs, make_model("compromise"), 64, seed=2, batch_size=100, scheduler=cluster.scheduler_address)
+    assert np.array_equal(local.total, remote.total) and np.array_equal(local.first, remote.first)
+    swings = one_at_a_time(inputs, make_model("median"), batch_size=5, scheduler=cluster.scheduler_address)
+    assert np.array_equal(swings.swing, one_at_a_time(inputs, make_model("median"), workers=1).swing)
