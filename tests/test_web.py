@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from jirga.analysis.montecarlo import run_montecarlo
@@ -22,7 +24,7 @@ from jirga.scenario import FORMATS, Value, load_scenario
 from jirga.scenario.native import parse_yaml
 from jirga.web import create_app
 from jirga.web.app import WEB_BATCH_SIZE, Jobs
-from jirga.web.edits import Edit, apply_edits
+from jirga.web.edits import Edit, apply_edits, moved
 
 DATA = Path(__file__).parent / "data"
 
@@ -510,3 +512,27 @@ def test_a_missing_store_is_refused_at_start(folder: Path) -> None:
 
     with pytest.raises(JirgaError, match="no evidence store here"):
         create_app(folder / "tiny.yaml", store=folder / "none.duckdb")
+
+
+# --- moving a number keeps its interval around it ---------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@example(point=0.15, below=0.15, above=0.0, new=0.2)
+@given(
+    point=st.floats(0, 1, allow_nan=False),
+    below=st.floats(0, 1, allow_nan=False),
+    above=st.floats(0, 1, allow_nan=False),
+    new=st.floats(0, 1, allow_nan=False),
+)
+def test_a_moved_value_stays_inside_its_moved_interval(point: float, below: float, above: float, new: float) -> None:
+    # Found by moving a salience of 0.15 in [0.0, 0.15] to 0.2: low + shift and high + shift gave
+    # [0.05, 0.19999999999999996], which excludes 0.2. The interval must follow without rounding out.
+    low, high = max(0.0, point - below), min(1.0, point + above)
+    value = Value(value=point, interval=(low, high))
+    result = moved(value, new, 0.0, 1.0)
+    assert result.value == new
+    assert 0.0 <= result.interval.low <= new <= result.interval.high <= 1.0
+    # Away from the bounds the interval keeps its width (to rounding).
+    if new - (point - low) >= 0 and new + (high - point) <= 1:
+        assert result.interval.high - result.interval.low == pytest.approx(high - low, abs=1e-12)

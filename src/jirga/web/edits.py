@@ -43,8 +43,10 @@ def moved(value: Value, new: float, lower: float, upper: float) -> Value:
     (clipped to [lower, upper]) and its evidence stays attached."""
     interval = None
     if value.interval is not None:
-        shift = new - value.value
-        interval = Interval(low=max(lower, value.interval.low + shift), high=min(upper, value.interval.high + shift))
+        # new − (distance below) and new + (distance above), not low + shift and high + shift:
+        # the distances are >= 0, so rounding can never leave the new value outside.
+        below, above = value.value - value.interval.low, value.interval.high - value.value
+        interval = Interval(low=max(lower, new - below), high=min(upper, new + above))
     return Value(value=new, interval=interval, evidence=value.evidence)
 
 

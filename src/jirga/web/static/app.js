@@ -223,7 +223,7 @@ function renderForecasts() {
       const value = element("span", { className: "value" + (saved && saved.text !== cell.text ? " changed" : "") }, cell.text);
       if (saved && saved.text !== cell.text) value.title = `saved: ${saved.text}`;
       row.append(element("td", { className: "forecast", dataset: { model: model.name, issue: issue.id, value: String(cell.value) } },
-        value, element("span", { className: "label" }, cell.label)));
+        value, element("span", { className: "label", title: cell.label }, cell.label)));
     }
     row.addEventListener("click", () => selectIssue(issue.id));
     body.append(row);
