@@ -17,7 +17,8 @@ from ruamel.yaml import YAML
 from jirga.errors import JirgaError
 from jirga.evidence.gazetteer import Gazetteer
 from jirga.evidence.ingest import Metadata, ingest as ingest_documents, read_metadata
-from jirga.evidence.stances import issue_keywords, link_stance
+from jirga.evidence.embeddings import load_encoder
+from jirga.evidence.stances import StanceLinker
 from jirga.evidence.store import DEFAULT_STORE, Store, open_store
 from jirga.files import atomic_write_text
 from jirga.scenario import Scenario, default_scenario_path, load_scenario
@@ -83,14 +84,21 @@ def _rows(store: Store) -> list[dict[str, Any]]:
     )
 
 
-def _linked(rows: list[dict[str, Any]], scenario: Scenario) -> list[dict[str, Any]]:
-    issues = list(scenario.issues)
-    keywords = issue_keywords(issues)
-    for row in rows:
-        link = link_stance(row["sentence"], row["object_text"], row["polarity"], issues, keywords)
+def linked_rows(store: Store, scenario: Scenario, embeddings: bool = False) -> tuple[list[dict[str, Any]], str]:
+    """Every quote, event and stance of the store linked to the scenario's issues (``issue``, ``position``),
+    and how they were linked. ``embeddings`` adds sentence embeddings when the model is installed."""
+    rows = _rows(store)
+    linker = StanceLinker(scenario.issues, load_encoder() if embeddings else None)
+    links = linker.link([(row["sentence"], row["object_text"], row["polarity"]) for row in rows])
+    for row, link in zip(rows, links):
         row["issue"] = link.issue if link else None
         row["position"] = link.position if link else None
-    return rows
+    return rows, linker.method
+
+
+EmbeddingsOption = Annotated[
+    bool, typer.Option("--embeddings", help="Link to issues with all-MiniLM-L6-v2 sentence embeddings too (when installed; slower).")
+]
 
 
 def evidence(
@@ -100,19 +108,20 @@ def evidence(
     kind: Annotated[Optional[Kind], typer.Option("--kind", help="Only quotes, events or stances.")] = None,
     since: Annotated[Optional[dt.datetime], typer.Option("--since", formats=["%Y-%m-%d"], help="Only evidence dated on or after.")] = None,
     scenario: Annotated[Optional[Path], typer.Option("--scenario", help="Scenario whose issues evidence is linked to. Default: the embedded one.")] = None,
+    embeddings: EmbeddingsOption = False,
 ) -> None:
     """List the quotes, events and stances found, with their sentence and document."""
     loaded = load_scenario(scenario)
     if issue is not None and issue not in {item.id for item in loaded.issues}:
         raise JirgaError(f"unknown issue {issue!r} (known: {', '.join(item.id for item in loaded.issues)})", field="--issue")
     with open_store(store, read_only=True) as opened:
-        rows = _linked(_rows(opened), loaded)
+        rows, method = linked_rows(opened, loaded, embeddings)
     selected = [
         row for row in rows
         if (actor is None or row["actor"] == actor) and (issue is None or row["issue"] == issue)
         and (kind is None or row["kind"] == kind.value) and (since is None or (row["date"] is not None and row["date"] >= since.date()))
     ]
-    table = Table(title=f"{len(selected)} pieces of evidence in {store}", title_justify="left", show_lines=True)
+    table = Table(title=f"{len(selected)} pieces of evidence in {store} (issues linked by {method})", title_justify="left", show_lines=True)
     for column in ("kind", "actor", "issue", "date", "detail", "sentence", "document"):
         table.add_column(column, overflow="fold")
     for row in selected:
@@ -180,13 +189,14 @@ def suggest(
     store: StoreOption = Path(DEFAULT_STORE),
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the suggestions as YAML stances (with evidence) to this file.")] = None,
     per_pair: Annotated[int, typer.Option("--evidence", help="Evidence sentences to show per actor and issue.")] = 3,
+    embeddings: EmbeddingsOption = False,
 ) -> None:
     """Propose, for each actor and issue, evidence sentences and a position and salience range."""
     loaded = load_scenario(scenario)
     with open_store(store, read_only=True) as opened:
-        rows = _linked(_rows(opened), loaded)
+        rows, method = linked_rows(opened, loaded, embeddings)
     suggestions = suggest_stances(loaded, rows, per_pair)
-    table = Table(title=f"Suggested stances for {loaded.name} from {store}", title_justify="left", show_lines=True)
+    table = Table(title=f"Suggested stances for {loaded.name} from {store} (issues linked by {method})", title_justify="left", show_lines=True)
     for column in ("actor", "issue", "position", "salience", "evidence"):
         table.add_column(column, overflow="fold")
     for item in suggestions:

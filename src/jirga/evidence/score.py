@@ -147,15 +147,55 @@ def score(seeds: Path, gold_folder: Path) -> dict[str, Counts]:
     return totals
 
 
+def suggestion_agreement(seeds: Path, embeddings: bool) -> dict[str, float]:
+    """How `jirga suggest` on the seeds agrees with the embedded scenario's stances (another reader's).
+
+    Over the (actor, issue) pairs that both have: the share whose scenario position (latest
+    dated) lies in the suggested range, and the mean distance from the range's midpoint.
+    """
+    import tempfile
+
+    from jirga.evidence.commands import linked_rows, suggest_stances
+    from jirga.evidence.ingest import ingest, read_metadata
+    from jirga.evidence.store import open_store
+    from jirga.scenario import default_scenario_path, load_scenario
+
+    scenario = load_scenario()
+    with tempfile.TemporaryDirectory() as folder:
+        store_path = Path(folder) / "seeds.duckdb"
+        ingest([seeds], store_path, metadata=read_metadata(default_scenario_path()))
+        with open_store(store_path, read_only=True) as store:
+            suggestions = suggest_stances(scenario, linked_rows(store, scenario, embeddings)[0])
+    pairs = [(item, scenario.stance(item["actor"], item["issue"])) for item in suggestions]
+    with_position = [(item, stance) for item, stance in pairs if item["position"] is not None]
+    compared = [(item, stance) for item, stance in with_position if stance is not None]
+    inside = [low <= stance.position.value <= high for item, stance in compared for low, high in [item["position"]]]
+    distance = [abs((low + high) / 2 - stance.position.value) for item, stance in compared for low, high in [item["position"]]]
+    return {
+        "pairs suggested": len(suggestions), "with a position": len(with_position), "also in the scenario": len(compared),
+        "scenario value in range": sum(inside) / len(inside) if inside else 0.0,
+        "mean |midpoint - scenario|": sum(distance) / len(distance) if distance else 0.0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=REPOSITORY.parent / "shared" / "seeds")
     parser.add_argument("--gold", type=Path, default=REPOSITORY / "tests" / "gold")
+    parser.add_argument("--suggest", action="store_true", help="Also compare `jirga suggest` with the embedded scenario.")
     arguments = parser.parse_args()
     totals = score(arguments.seeds, arguments.gold)
     print(f"{'task':30} {'precision':>9} {'recall':>7} {'F1':>6} {'predicted':>9} {'gold':>5}")
     for key, counts in totals.items():
         print(f"{key:30} {counts.precision:9.2f} {counts.recall:7.2f} {counts.f1:6.2f} {counts.predicted:9d} {counts.gold:5d}")
+    if arguments.suggest:
+        from jirga.evidence.embeddings import load_encoder
+
+        methods = [("keywords", False)] + ([("keywords + embeddings", True)] if load_encoder() is not None else [])
+        results = {name: suggestion_agreement(arguments.seeds, embeddings) for name, embeddings in methods}
+        print(f"\n{'jirga suggest vs the embedded scenario':38}" + "".join(f"{name:>24}" for name in results))
+        for key in next(iter(results.values())):
+            print(f"{key:38}" + "".join(f"{values[key]:>24.2f}" if isinstance(values[key], float) else f"{values[key]:>24d}" for values in results.values()))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ scenario's issues happens when the evidence is read, so one store serves any sce
 stance belongs to the issue whose keywords (issue name, description and anchor labels,
 lemmatised, plus the gazetteer's extra keywords) it shares most; its suggested position is
 the anchor whose label it shares most words with, mirrored across the scale when the
-actor opposes it. The sentence-embedding model the issue mentions needs PyTorch through
-sentence-transformers, so linking is by keywords alone.
+actor opposes it. When the all-MiniLM-L6-v2 weights are installed (see
+:mod:`jirga.evidence.embeddings`) sentence embeddings join the keywords (:class:`StanceLinker`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 from spacy.tokens import Doc, Token
 
@@ -91,12 +93,17 @@ def content_words(text: str) -> set[str]:
     return {word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word for word in words}
 
 
+SIMILAR_ISSUE = 0.45
+"""Cosine similarity at which a sentence sharing no keyword with an issue still links to it."""
+
+
 @dataclass(frozen=True)
 class IssueLink:
     issue: str
-    score: int
-    """How many of the issue's distinctive keywords the sentence contains."""
-    matched: tuple[str, ...]
+    keywords: tuple[str, ...]
+    """The issue's distinctive keywords that the sentence contains."""
+    similarity: float | None
+    """Cosine similarity of the sentence and the issue's name and description (None without embeddings)."""
     position: float | None
     """Suggested position on the issue's scale, None when no anchor label matches."""
 
@@ -114,18 +121,57 @@ def issue_keywords(issues: Iterable[Issue], extra: dict[str, list[str]] | None =
     return keywords
 
 
-def link_stance(sentence: str, object_text: str, polarity: int, issues: list[Issue], keywords: dict[str, set[str]]) -> IssueLink | None:
-    """The issue a stance sentence is about (most shared keywords, at least one) and its suggested position."""
-    words = content_words(sentence)
-    scored = sorted(((len(words & keywords[issue.id]), index) for index, issue in enumerate(issues)), reverse=True)
-    if not scored or scored[0][0] == 0:
-        return None
-    issue = issues[scored[0][1]]
-    matched = tuple(sorted(words & keywords[issue.id]))
-    object_words = content_words(object_text)
-    overlaps = [(len(object_words & content_words(anchor.label)), anchor.value) for anchor in issue.anchors]
-    best = max(overlaps, default=(0, None))
-    position = None
-    if best[0] > 0 and best[1] is not None:
-        position = best[1] if polarity > 0 else issue.lower + issue.upper - best[1]
-    return IssueLink(issue.id, scored[0][0], matched, position)
+class StanceLinker:
+    """Links sentences to a scenario's issues, by keywords and, given an encoder, sentence embeddings.
+
+    Score of issue i for a sentence: k_i + c_i, with k_i its distinctive keywords in the
+    sentence and c_i the cosine similarity of the sentence's and the issue's embeddings
+    (0 without an encoder): keywords decide, similarity breaks ties and links sentences that
+    use other words (c_i >= 0.45). The suggested position is the anchor whose label shares
+    most words with what the actor supports, mirrored across the scale (lower + upper - value)
+    when the actor opposes it. (Choosing the anchor by embeddings instead agreed worse with the
+    embedded scenario: see ``python -m jirga.evidence.score --suggest``.)
+    """
+
+    def __init__(self, issues: Iterable[Issue], encoder=None, extra_keywords: dict[str, list[str]] | None = None) -> None:
+        self.issues = list(issues)
+        self.keywords = issue_keywords(self.issues, extra_keywords)
+        self.encoder = encoder
+        if encoder is not None:
+            self.issue_vectors = encoder.encode([f"{issue.name}. {issue.description}" for issue in self.issues])
+
+    @property
+    def method(self) -> str:
+        return "keywords and all-MiniLM-L6-v2 embeddings" if self.encoder is not None else "keywords"
+
+    def link(self, stances: list[tuple[str, str, int]]) -> list[IssueLink | None]:
+        """For each (sentence, what the actor supports or opposes, polarity): its issue link or None."""
+        if not stances or not self.issues:
+            return [None] * len(stances)
+        counts = np.array([[len(content_words(sentence) & self.keywords[issue.id]) for issue in self.issues] for sentence, _, _ in stances])
+        similarity = np.zeros(counts.shape, dtype=np.float32)
+        if self.encoder is not None:
+            similarity = self.encoder.encode([sentence for sentence, _, _ in stances]) @ self.issue_vectors.T
+        rows = np.arange(len(stances))
+        best = np.argmax(counts + similarity, axis=1)
+        linked = (counts[rows, best] >= 1) | (similarity[rows, best] >= SIMILAR_ISSUE)
+        links: list[IssueLink | None] = []
+        for row, (sentence, object_text, polarity) in enumerate(stances):
+            if not linked[row]:
+                links.append(None)
+                continue
+            issue = self.issues[best[row]]
+            anchor = _anchor(issue, object_text)
+            position = None if anchor is None else anchor if polarity > 0 else issue.lower + issue.upper - anchor
+            links.append(IssueLink(
+                issue.id, tuple(sorted(content_words(sentence) & self.keywords[issue.id])),
+                float(similarity[row, best[row]]) if self.encoder is not None else None, position,
+            ))
+        return links
+
+
+def _anchor(issue: Issue, object_text: str) -> float | None:
+    """The value of the anchor whose label shares most words with ``object_text`` (None if none shares any)."""
+    words = content_words(object_text)
+    overlap, value = max(((len(words & content_words(anchor.label)), anchor.value) for anchor in issue.anchors), key=lambda item: item[0], default=(0, None))
+    return value if overlap > 0 else None
