@@ -338,12 +338,13 @@ def test_positions_stay_on_the_scale_and_the_scale_does_not_matter(seed, n_actor
 
 
 @settings(max_examples=10, deadline=None)
-@given(**SMALL, where=st.floats(0, 100))
+@given(**SMALL, where=st.floats(0, 100, allow_subnormal=False))
 def test_unanimity_nobody_moves(seed, n_actors, n_issues, where):
     problem = random_problem(seed, n_actors, n_issues)
     agreed = problem.with_values(position=np.full(problem.position.shape, where))
     trajectory = SpatialModel().forecast(agreed, np.random.default_rng(0))
-    assert np.all(trajectory.positions == where)
+    # positions pass through KTAB's unit scale: (x / 100) * 100 may differ in the last bit
+    np.testing.assert_allclose(trajectory.positions, where, rtol=1e-15, atol=0)
     np.testing.assert_allclose(trajectory.forecast, where, atol=1e-12)
     assert np.all(trajectory.rounds == 2)  # KTAB's minimum number of turns
     assert np.all(trajectory.diagnostics["challenge_target"] == -1)
