@@ -227,6 +227,8 @@ class ExpectedUtility:
             positions.append(position)
         trajectory = np.stack(positions, axis=1)
         weight = outcome_weight[:, None, :, None]
+        # Σ w x / Σ w can round one ulp beyond the positions it averages; clip it back.
+        mean = np.clip(weighted_mean(trajectory[..., None], weight)[..., 0], trajectory.min(axis=-1), trajectory.max(axis=-1))
         return {
             "positions": trajectory,
             "rounds": played,
@@ -235,7 +237,7 @@ class ExpectedUtility:
             "partner": np.stack(partners, axis=1),
             "eu_own": np.stack(eu_own, axis=1),
             "eu_partner": np.stack(eu_partner, axis=1),
-            "mean": weighted_mean(trajectory[..., None], weight)[..., 0],
+            "mean": mean,
             "median": weighted_median(trajectory[..., None], np.broadcast_to(weight, trajectory[..., None].shape))[..., 0],
         }
 
