@@ -230,3 +230,28 @@ def test_seed_quote_patterns(nlp, finder):
     assert by_start["They have the advantages, and "] == ("John Kirby", "USA", True)
     # Speaker after two quotes of one sentence.
     assert by_start["eradicating occupation"][1] == "TAL"
+
+
+# --- properties -----------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)), st.sampled_from(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]), st.booleans())
+def test_weekdays_resolve_to_that_weekday_within_a_week(document_date, weekday, past):
+    resolved = resolve_date(f"on {weekday.title()}", document_date, past=past)
+    assert resolved.date.strftime("%A").lower() == weekday
+    offset = (resolved.date - document_date).days
+    assert 0 <= -offset <= 6 if past else 1 <= offset <= 7
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from(list("ab “”\"\n.,")), max_size=80))
+def test_quote_spans_are_ordered_disjoint_and_free_of_marks(text):
+    spans = quote_spans(text)
+    assert all(0 <= start < end <= len(text) for start, end in spans)
+    assert all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
+    for start, end in spans:
+        assert not text[start].isspace() and not text[end - 1].isspace()

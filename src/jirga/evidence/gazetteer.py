@@ -88,15 +88,6 @@ class Gazetteer:
         gazetteer.exclude.extend(str(name) for name in data.get("exclude", []) or [])
         return gazetteer
 
-    def with_scenario_actors(self, actors: list[tuple[str, str, tuple[str, ...]]]) -> Gazetteer:
-        """A copy that also knows each scenario actor's id, name and aliases."""
-        copy = Gazetteer(dict(self.names), {key: list(value) for key, value in self.aliases.items()}, set(self.places), list(self.exclude))
-        for actor_id, name, aliases in actors:
-            copy.names.setdefault(actor_id, name)
-            known = copy.aliases.setdefault(actor_id, [])
-            known.extend(alias for alias in (name, *aliases) if alias not in known)
-        return copy
-
     def matchers(self, nlp: Language) -> tuple[PhraseMatcher, PhraseMatcher]:
         """Two phrase matchers: aliases in capitals match case-sensitively, the rest in any case."""
         exact, anycase = PhraseMatcher(nlp.vocab, attr="ORTH"), PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -123,7 +114,7 @@ class MentionFinder:
         used: set[int] = set()
         mentions: list[Mention] = []
         for entity in doc.ents:
-            if entity.label_ not in ENTITY_LABELS:
+            if entity.label_ not in ENTITY_LABELS or not any(character.isalpha() for character in entity.text):
                 continue
             inside = {id(alias_at[token]): alias_at[token] for token in range(entity.start, entity.end) if token in alias_at}
             best = max(inside.values(), key=len, default=None)
@@ -149,13 +140,14 @@ class MentionFinder:
 
 
 def _trim(span: Span) -> Span:
-    """Without a leading 'the' or a trailing possessive "'s"."""
-    start, end = span.start, span.end
-    while end - start > 1 and (span.doc[end - 1].tag_ == "POS" or span.doc[end - 1].text in ("’s", "'s", "’", "'")):
+    """Without a leading 'the', a trailing possessive "'s", or whitespace and bullets at either end."""
+    doc, start, end = span.doc, span.start, span.end
+    while end - start > 1 and (doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("’s", "'s", "’", "'") or doc[end - 1].is_space
+                               or (doc[end - 1].is_punct and doc[end - 1].text not in ".)")):
         end -= 1
-    while end - start > 1 and span.doc[start].lower_ == "the":
+    while end - start > 1 and (doc[start].lower_ == "the" or doc[start].is_space or doc[start].is_punct):
         start += 1
-    return span.doc[start:end]
+    return doc[start:end]
 
 
 def _sentence_starts(doc: Doc) -> list[int]:

@@ -316,7 +316,7 @@ def ingest(
             report.parse_seconds += time.perf_counter() - waiting
             signature = minhash(record.text)
             duplicates = similar_documents(signature, ids, signatures)
-            _store_document(store, finder, record, doc, signature, duplicates)
+            store.add_document(record, signature, len(record.text.split()), extract(doc, finder, record.date), duplicates)
             ids.append(record.id)
             signatures = signature[None, :] if signatures.size == 0 else np.vstack([signatures, signature])
             report.added.append(record.name)
@@ -342,8 +342,3 @@ def extract(doc, finder: MentionFinder, document_date: dt.date | None) -> dict[s
         "events": find_events(doc, mentions, document_date),
         "stances": find_stances(doc, mentions),
     }
-
-
-def _store_document(store: Store, finder: MentionFinder, record: DocumentRecord, doc, signature: np.ndarray,
-                    duplicates: list[tuple[str, float]]) -> None:
-    store.add_document(record, signature, len(record.text.split()), extract(doc, finder, record.date), duplicates)

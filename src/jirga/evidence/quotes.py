@@ -86,7 +86,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
                 open_at = None
     if open_at is not None:
         spans.append((open_at, len(text)))
-    return [_strip(text, start, end) for start, end in spans if text[start:end].strip()]
+    stripped = (_strip(text, start, end) for start, end in spans)
+    return [(start, end) for start, end in stripped if start < end]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
