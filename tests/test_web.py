@@ -536,3 +536,33 @@ def test_a_moved_value_stays_inside_its_moved_interval(point: float, below: floa
     # Away from the bounds the interval keeps its width (to rounding).
     if new - (point - low) >= 0 and new + (high - point) <= 1:
         assert result.interval.high - result.interval.low == pytest.approx(high - low, abs=1e-12)
+
+
+# --- saving keeps the file as the analyst wrote it -------------------------------------------------
+
+
+def test_save_rewrites_only_the_edited_numbers(client: TestClient, folder: Path) -> None:
+    path = folder / "tiny.yaml"
+    original = path.read_text().replace("issues:\n", "# the scale runs from peace to war\nissues:\n")
+    path.write_text(original)
+    version = client.get("/api/state").json()["version"]
+    edits = [
+        {"quantity": "position", "actor": "A", "issue": "war", "value": 25.5},
+        {"quantity": "salience", "actor": "B", "issue": "war", "value": 0.75},
+    ]
+    assert client.post("/api/save", json={"edits": edits, "version": version}).status_code == 200
+    # A's position 20 [10, 30] moves by 5.5 with its interval; B's bare salience 1 becomes 0.75;
+    # the comment, the evidence and every other line stay as they were.
+    expected = original.replace("position: {value: 20, interval: [10, 30]}", "position: {value: 25.5, interval: [15.5, 35.5]}")
+    expected = expected.replace("    position: 60\n    salience: 1\n", "    position: 60\n    salience: 0.75\n")
+    assert path.read_text() == expected
+
+
+def test_an_edit_that_changes_the_yaml_shape_writes_the_scenario_whole(client: TestClient, folder: Path) -> None:
+    version = client.get("/api/state").json()["version"]
+    # C's stance has no capability of its own: setting one adds a key, so the file is rewritten.
+    edit = {"edits": [{"quantity": "capability", "actor": "C", "issue": "war", "value": 4}], "version": version}
+    assert client.post("/api/save", json=edit).status_code == 200
+    saved = load_scenario(folder / "tiny.yaml")
+    assert saved.stance("C", "war").capability.value == 4 and saved.actor("C").capability.value == 1
+    assert saved.actor("A").capability.evidence[0].quote == "Alpha is strong"

@@ -42,8 +42,9 @@ from jirga.report.evidence import StoredDocument, quote_span, store_rows, stored
 from jirga.scenario import FORMATS, default_scenario_path
 from jirga.scenario.formats import format_for
 from jirga.scenario.model import Scenario
-from jirga.scenario.native import field_name
+from jirga.scenario.native import field_name, parse_yaml
 from jirga.web.edits import Edit, apply_edits
+from jirga.web.saving import saved_text
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 1 << 20
@@ -150,12 +151,25 @@ class Workspace:
 
     def read(self) -> tuple[Scenario, str]:
         """The saved scenario and its version (the SHA-256 of the file's bytes)."""
+        _, scenario, version = self.snapshot()
+        return scenario, version
+
+    def snapshot(self) -> tuple[str, Scenario, str]:
+        """The file's text, the scenario it holds and its version, all from one read (YAML)."""
         try:
             content = self.scenario_path.read_bytes()
         except OSError as error:
             raise JirgaError(error.strerror or "cannot read", file=self.scenario_path) from None
-        scenario = format_for(self.scenario_path).read(self.scenario_path)
-        return scenario, hashlib.sha256(content).hexdigest()
+        chosen = format_for(self.scenario_path)
+        if chosen.name == "yaml":
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise JirgaError(f"not UTF-8 text (byte {error.start})", file=self.scenario_path) from None
+            scenario = parse_yaml(text, self.scenario_path)
+        else:
+            text, scenario = content.decode("utf-8", errors="replace"), chosen.read(self.scenario_path)
+        return text, scenario, hashlib.sha256(content).hexdigest()
 
     def forecast(self, scenario: Scenario) -> ForecastResult:
         return run_forecast(scenario, models=list(MODELS), seed=self.seed)
@@ -393,7 +407,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         if workspace.read_only:
             raise HTTPException(403, "the embedded scenario is read-only: start `jirga serve FILE.yaml` on a copy to save edits")
         with workspace.save_lock:
-            scenario, version = workspace.read()
+            original_text, scenario, version = workspace.snapshot()
             if version != request.version:
                 raise HTTPException(
                     409,
@@ -401,7 +415,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
                     "nothing was written; load that version to re-apply your edits to it",
                 )
             edited = apply_edits(scenario, request.edits)
-            text = format_for(workspace.scenario_path).dump(edited)
+            text = saved_text(workspace.scenario_path, original_text, scenario, edited)
             atomic_write_text(workspace.scenario_path, text)
         return {"version": hashlib.sha256(text.encode("utf-8")).hexdigest(), "saved": len(request.edits)}
 
