@@ -207,6 +207,14 @@ def test_recalling_an_ambassador_is_a_sanction_by_the_relative_clause_antecedent
     assert [(event.category, event.source, event.target) for event in find_events(doc, finder(doc), MONDAY)] == [("SANCTION", "AFG", "PAK_GOV")]
 
 
+def test_he_is_the_person_just_named_and_adjectival_verbs_count(nlp, finder):
+    doc = nlp("Ambassador Kabulov praised the group. He instead accused the United States of delays. "
+              "The Taliban are opposed to negotiating with Kabul. Taliban officials preferred to speak directly to the US.")
+    assert [(event.category, event.source, event.target) for event in find_events(doc, finder(doc), MONDAY)] == [
+        ("ACCUSE", "RUS", "USA"), ("REJECT", "TAL", "AFG"), ("CONSULT", "TAL", "USA"),
+    ]
+
+
 # --- the seed articles ----------------------------------------------------------------------------------------
 
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed articles (../shared/seeds) are absent")

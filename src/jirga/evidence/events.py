@@ -49,6 +49,7 @@ LEXICON: dict[str, str] = {
 PHRASAL: dict[tuple[str, str], str] = {
     ("cut", "off"): "SANCTION", ("call", "on"): "REQUEST", ("call", "upon"): "REQUEST", ("call", "for"): "REQUEST",
     ("pull", "out"): "RETREAT", ("call", "back"): "SANCTION", ("take", "into"): "CONSULT", ("sit", "down"): "CONSULT",
+    ("speak", "to"): "CONSULT", ("speak", "with"): "CONSULT",
 }
 """Verb + particle or preposition whose meaning differs from the verb's alone. Recalling an
 ambassador ("called back its ambassador") is PLOVER's SANCTION (reducing diplomatic relations)."""
@@ -96,12 +97,12 @@ def category_of(verb: Token) -> str | None:
 
 
 def _subject(verb: Token) -> Token | None:
-    """The subject of ``verb``, or of the verb it is conjoined to or complements ("agreed to share")."""
+    """The subject of ``verb``, or of the verb it is conjoined to or complements ("agreed to share", "are opposed")."""
     while True:
         subject = next((child for child in verb.children if child.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is not None and verb.dep_ == "relcl" and subject.tag_ in ("WDT", "WP"):
             return verb.head  # "the Afghan government, which called back ...": the antecedent
-        if subject is not None or verb.dep_ not in ("conj", "xcomp") or verb.head is verb:
+        if subject is not None or verb.dep_ not in ("conj", "xcomp", "acomp") or verb.head is verb:
             return subject
         verb = verb.head
 
@@ -114,7 +115,7 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
     """Events of ``doc`` in text order; dates resolved against ``document_date``."""
     events: list[Event] = []
     for token in tokens_with_lemma(doc, EVENT_LEMMAS):
-        if token.pos_ not in ("VERB", "AUX"):
+        if token.pos_ not in ("VERB", "AUX") and token.tag_ != "VBN":  # "are opposed to" parses as an adjective
             continue
         category = category_of(token)
         subject = _subject(token) if category else None
@@ -123,6 +124,8 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
         subject_span = doc[subject.left_edge.i : subject.right_edge.i + 1]
         passive = subject.dep_ == "nsubjpass"
         subject_actors = _actors_in(mentions, subject_span.start_char, subject_span.end_char)
+        if not subject_actors and subject.lower_ in ("he", "she"):
+            subject_actors = _previous_person(doc, mentions, token.i)
         object_actors = [
             mention
             for child in token.children
@@ -153,6 +156,15 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
             )
         )
     return events
+
+
+def _previous_person(doc: Doc, mentions: list[Mention], token: int) -> list[Mention]:
+    """For "he"/"she": the last person named with a canonical actor in this or the previous sentence."""
+    sentence = sentence_index(doc, token)
+    before = doc[token].idx
+    people = [mention for mention in mentions if mention.label == "PERSON" and mention.actor
+              and sentence - 1 <= mention.sentence <= sentence and mention.start < before]
+    return people[-1:]
 
 
 def _date(sentence: Span, verb: Token, document_date: dt.date | None) -> tuple:
