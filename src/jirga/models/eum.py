@@ -57,6 +57,9 @@ OFFER_RULES: tuple[str, ...] = get_args(OfferRule)
 POSITION_RANGES: tuple[str, ...] = get_args(PositionRange)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
+VARIANT_OFFER_RULE: dict[str, str] = {"scholz": "kind_first", "printed": "smallest_move"}
+"""The offer rule each variant uses when ``offer_rule`` is ``"variant"``."""
+
 NO_MOVE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 """Codes of ``diagnostics["move"]``: how an actor changed position in a round."""
 
@@ -228,7 +231,8 @@ class ExpectedUtility:
         trajectory = np.stack(positions, axis=1)
         weight = outcome_weight[:, None, :, None]
         # Σ w x / Σ w can round one ulp beyond the positions it averages; clip it back.
-        mean = np.clip(weighted_mean(trajectory[..., None], weight)[..., 0], trajectory.min(axis=-1), trajectory.max(axis=-1))
+        mean = weighted_mean(trajectory[..., None], weight)[..., 0]
+        mean = np.clip(mean, trajectory.min(axis=-1), trajectory.max(axis=-1))
         return {
             "positions": trajectory,
             "rounds": played,
@@ -238,7 +242,7 @@ class ExpectedUtility:
             "eu_own": np.stack(eu_own, axis=1),
             "eu_partner": np.stack(eu_partner, axis=1),
             "mean": mean,
-            "median": weighted_median(trajectory[..., None], np.broadcast_to(weight, trajectory[..., None].shape))[..., 0],
+            "median": weighted_median(trajectory[..., None], np.broadcast_to(weight, (*trajectory.shape, 1)))[..., 0],
         }
 
     def _round(
@@ -274,13 +278,14 @@ class ExpectedUtility:
         # Step 3: offers and the one each actor takes (Scholz §6).
         move, target = classify_offers(own, other, position, pair, self.tie_tolerance)
         mover = position[:, :, None]
-        rule = self.offer_rule if self.offer_rule != "variant" else {"scholz": "kind_first", "printed": "smallest_move"}[self.variant]
+        rule = VARIANT_OFFER_RULE[self.variant] if self.offer_rule == "variant" else self.offer_rule
         if rule == "kind_first":
             # A conflict beats a compromise beats a capitulation; compromises are ranked by
             # their |EU|-weighted position (|E_ij| x_i + |E_ji| x_j) / (|E_ij| + |E_ji|).
             priority = move.astype(float)
             weighted = np.abs(own) * mover + np.abs(other) * position[:, None, :]
-            weighted_position = np.divide(weighted, np.abs(own) + np.abs(other), out=np.zeros_like(own), where=move == COMPROMISE)
+            total = np.abs(own) + np.abs(other)
+            weighted_position = np.divide(weighted, total, out=np.zeros_like(own), where=move == COMPROMISE)
             key = np.where(move == COMPROMISE, weighted_position, np.abs(target - mover))
         else:
             priority = np.zeros_like(own)
@@ -290,7 +295,7 @@ class ExpectedUtility:
         return _Round(
             position=np.where(has_move, chosen, position),
             risk_exponent=risk_exponent,
-            move=_at_partner(move, partner).astype(np.int8),
+            move=_at_partner(move, partner),
             partner=partner,
             eu_own=_at_partner(own, partner),
             eu_partner=_at_partner(other, partner),
@@ -382,7 +387,12 @@ def expected_utility(
 
 
 def voter_losses(
-    voter_position: Array, voter_exponent: Array, voter_active: NDArray[np.bool_], position: Array, active: NDArray[np.bool_], span: Array
+    voter_position: Array,
+    voter_exponent: Array,
+    voter_active: NDArray[np.bool_],
+    position: Array,
+    active: NDArray[np.bool_],
+    span: Array,
 ) -> Array:
     """loss[b, k, a] = (|x_k - x_a| / range)^r_k: voter k's utility loss at actor a's position (0 unless both are active)."""
     both = voter_active[:, :, None] & active[:, None, :]

@@ -106,7 +106,8 @@ def _columns(header: list[str], path: Path, line: int) -> dict[str, int]:
     for index, raw in enumerate(header):
         name = raw.strip().lower()
         if name not in REQUIRED + OPTIONAL:
-            raise JirgaError(f"unknown column (known: {', '.join(REQUIRED + OPTIONAL)})", file=path, line=line, field=raw.strip() or f"column {index + 1}")
+            known = ", ".join(REQUIRED + OPTIONAL)
+            raise JirgaError(f"unknown column (known: {known})", file=path, line=line, field=raw.strip() or f"column {index + 1}")
         if name in columns:
             raise JirgaError("column named twice", file=path, line=line, field=name)
         columns[name] = index
@@ -148,7 +149,8 @@ def _number(cell: str, name: str, path: Path, line: int) -> float:
     if name in ("capability", "salience") and number < 0:
         raise JirgaError(f"must be >= 0, got {cell}", file=path, line=line, field=name)
     if name == "salience" and number > 100:
-        raise JirgaError(f"a salience is a fraction in [0, 1] or a percentage in [0, 100], got {cell}", file=path, line=line, field=name)
+        message = f"a salience is a fraction in [0, 1] or a percentage in [0, 100], got {cell}"
+        raise JirgaError(message, file=path, line=line, field=name)
     return number
 
 
@@ -177,7 +179,8 @@ def _scenario(rows: list[_Row], has_issue_column: bool, path: Path) -> Scenario:
         issue_id = _identifier(issue_name, issue_names, path, row.line, "issue")
         actor_id = _identifier(row.actor, actor_names, path, row.line, "actor")
         if (actor_id, issue_id) in seen:
-            raise JirgaError(f"second row of {row.actor!r} on {issue_name!r} (first on line {seen[actor_id, issue_id]})", file=path, line=row.line, field="actor")
+            message = f"second row of {row.actor!r} on {issue_name!r} (first on line {seen[actor_id, issue_id]})"
+            raise JirgaError(message, file=path, line=row.line, field="actor")
         seen[actor_id, issue_id] = row.line
         issue_rows.setdefault(issue_id, []).append(row)
         if actor_id not in actors:
@@ -206,13 +209,15 @@ def _issue(issue_id: str, name: str, rows: list[_Row], path: Path) -> Issue:
         for row in rows:
             for field, value, expected in (("lower", row.lower, first.lower), ("upper", row.upper, first.upper)):
                 if value != expected:
-                    raise JirgaError(f"{value:g} differs from {expected:g} on line {first.line} for the same issue", file=path, line=row.line, field=field)
+                    message = f"{value:g} differs from {expected:g} on line {first.line} for the same issue"
+                    raise JirgaError(message, file=path, line=row.line, field=field)
         lower, upper = first.lower, first.upper
         if not lower < upper:
             raise JirgaError(f"lower ({lower:g}) must be below upper ({upper:g})", file=path, line=first.line, field="upper")
         for row in rows:
             if not lower <= row.position <= upper:
-                raise JirgaError(f"{row.position:g} lies outside the scale [{lower:g}, {upper:g}]", file=path, line=row.line, field="position")
+                message = f"{row.position:g} lies outside the scale [{lower:g}, {upper:g}]"
+                raise JirgaError(message, file=path, line=row.line, field="position")
     else:
         lower = min(row.position for row in rows)
         upper = max(row.position for row in rows)
