@@ -14,6 +14,7 @@ number of workers, so the "processes" column says how many really worked.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -76,7 +77,11 @@ def main() -> None:
                 table.add_row(name, f"{runs:,}", str(workers), str(processes), f"{batch_size:,}", f"{seconds:.3f}", f"{runs / seconds:,.0f}")
         table.add_section()
     Console().print(table)
-    Console().print("[dim]Same numbers for every worker count at each batch size (checked).[/dim]")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    Console().print(
+        f"[dim]Same numbers for every worker count at each batch size (checked). {os.cpu_count()} cores; "
+        f"load average at the end {load} (other processes slow the 2-worker figures most).[/dim]"
+    )
 
 
 if __name__ == "__main__":
