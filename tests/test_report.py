@@ -197,6 +197,9 @@ def test_charts_as_png_for_slides(tmp_path: Path) -> None:
     assert written == ["capability.png", "issue-ceasefire.png", "issue-power.png", "timeline.png"]
     for name in written:
         assert (tmp_path / "charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = runner.invoke(app, ["report", str(TINY), "--format", "pdf", "--out", str(tmp_path / "pdf"), "-m", "compromise"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pdf" / "issue-war.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 # --- analysis sections ----------------------------------------------------------------------------

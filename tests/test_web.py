@@ -566,3 +566,32 @@ def test_an_edit_that_changes_the_yaml_shape_writes_the_scenario_whole(client: T
     saved = load_scenario(folder / "tiny.yaml")
     assert saved.stance("C", "war").capability.value == 4 and saved.actor("C").capability.value == 1
     assert saved.actor("A").capability.evidence[0].quote == "Alpha is strong"
+
+
+def test_jirga_serve_listens_on_127_0_0_1(folder: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "jirga", "serve", str(folder / "tiny.yaml"), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "jirga serve did not come up"
+                time.sleep(0.3)
+        listening = [line for line in open("/proc/net/tcp").read().splitlines()[1:] if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port] if Path("/proc/net/tcp").exists() else []
+        if listening:  # 0100007F is 127.0.0.1 in /proc/net/tcp's byte order
+            assert all(line.split()[1].split(":")[0] == "0100007F" for line in listening)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/" in output
