@@ -23,7 +23,7 @@ from jirga.scenario.native import parse_yaml
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 
-# A's position (20, interval [10, 30]) is the only uncertain number once the default spread is 0
+# B's position (60, interval [40, 90]) is the only uncertain number once the default spread is 0
 MEDIAN_CASE = """
 name: Median case
 actors:
@@ -83,9 +83,8 @@ def test_compromise_spread_by_hand():
 def test_median_follows_the_uncertain_middle_actor():
     # three equal weights: B is the median voter wherever it stands in [40, 90]
     result = run_montecarlo(parse_yaml(MEDIAN_CASE), make_model("median"), 500, seed=1, spread=0.0, workers=1)
-    u = unit_draws(1, 0, 500, 6)[:, 3]  # inputs: A.cap, A.pos, A.sal, B.cap, ... -> B.war.position is 4th
     inputs = UncertainInputs.from_scenario(parse_yaml(MEDIAN_CASE), spread=0.0)
-    assert inputs.names[4] == "B.war.position"
+    assert inputs.names[4] == "B.war.position"  # after A's capability, position, salience and B's capability
     u = unit_draws(1, 0, 500, inputs.size)[:, 4]
     assert np.array_equal(result.forecasts[:, 0], 40 + 50 * u)
 

@@ -73,6 +73,12 @@ def test_set_issue_specific_capability_and_a_new_stance():
     assert two_issues.stance("A", "war").capability.value == 6 and two_issues.actor("A").capability.value == 2
     # weights A 6*0.5 = 3, B 1, C 1: (60 + 60 + 100) / 5 = 44
     assert forecast(two_issues)[0] == pytest.approx(44)
+    # A leaves the issue, then a set of position and salience brings it back with a new stance
+    back = patched("changes:\n  - drop: {actor: A, issues: [war]}\n  - set: {actor: A, issue: war, position: 0, salience: 1}\n")
+    # weights A 2*1 = 2, B 1, C 1: (0 + 60 + 100) / 4 = 40
+    assert back.stance("A", "war").position.value == 0 and forecast(back)[0] == pytest.approx(40)
+    with pytest.raises(JirgaError, match="'A' has no stance on 'war' to change"):
+        patched("changes:\n  - drop: {actor: A, issues: [war]}\n  - set: {actor: A, issue: war, position: 0}\n")
 
 
 def test_add_an_actor():
