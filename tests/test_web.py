@@ -121,6 +121,9 @@ def test_position_and_capability_edits(client: TestClient) -> None:
     ("edit", "message"),
     [
         ({"quantity": "salience", "actor": "A", "issue": "war", "value": "high"}, "edits[0].value: Input should be a valid number"),
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": "0.5"}, "edits[0].value: Input should be a valid number"),
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": True}, "edits[0].value: Input should be a valid number"),
+        ({"quantity": "salience", "actor": "A", "issue": "war", "value": None}, "edits[0].value: Input should be a valid number"),
         ({"quantity": "salience", "actor": "A", "issue": "war", "value": 1.5}, "edits[0].value: salience must lie in [0, 1], got 1.5"),
         ({"quantity": "salience", "actor": "A", "issue": "war", "value": -0.1}, "edits[0].value: salience must lie in [0, 1], got -0.1"),
         ({"quantity": "position", "actor": "A", "issue": "war", "value": 101}, "edits[0].value: position 101 lies outside the scale [0, 100] of 'war'"),
@@ -136,6 +139,13 @@ def test_bad_numbers_are_422_with_the_field_named(client: TestClient, edit: dict
     answer = client.post("/api/forecast", json={"edits": [edit]})
     assert answer.status_code == 422
     assert answer.json()["detail"].startswith(message)
+
+
+def test_an_infinite_number_is_422(client: TestClient) -> None:
+    # Python's JSON reader takes the non-standard Infinity that some clients send.
+    body = '{"edits": [{"quantity": "salience", "actor": "A", "issue": "war", "value": Infinity}]}'
+    answer = client.post("/api/forecast", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["detail"] == "edits[0].value: must be a finite number, got inf"
 
 
 def test_non_numeric_salience_on_save_writes_nothing(client: TestClient, folder: Path) -> None:

@@ -28,7 +28,7 @@ class Edit(BaseModel):
     quantity: Quantity
     actor: Identifier
     issue: Identifier | None = None
-    value: float = Field(description="The new number, on the issue's scale for a position, in [0, 1] for a salience.")
+    value: float = Field(strict=True, description="The new number (a JSON number: not a string, not a boolean).")
 
     @field_validator("value")
     @classmethod
