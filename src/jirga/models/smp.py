@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
@@ -159,7 +160,22 @@ def smp_salience(salience: Array) -> Array:
     normalised by the saliences), only how much the actor cares overall.
     """
     total = _ordered_sum(salience, axis=-1)
-    return np.where(total[..., None] > 1.0, salience / np.maximum(total, 1.0)[..., None], salience)
+    shares = np.where(total[..., None] > 1.0, salience / np.maximum(total, 1.0)[..., None], salience)
+    return ktab_fraction(shares)
+
+
+def ktab_fraction(salience: Array) -> Array:
+    """A salience as ``smpc`` holds it: its percent figure divided by 100.0 in binary.
+
+    KTAB reads saliences in percent and divides by 100.0, so 43.31 becomes 0.43310000000000004,
+    one unit in the last place away from 0.4331, which jirga stores. The percent figure is
+    recovered exactly from the shortest decimal form of the fraction (0.4331 -> 43.31), so the
+    model sees KTAB's own numbers; without this, options that do not round their bargains
+    (PWCompInterp, S2PMax) drift from ``smpc`` in the last bits.
+    """
+    values, inverse = np.unique(salience, return_inverse=True)
+    percent_over_100 = np.array([float(Decimal(repr(float(value))) * 100) / 100.0 for value in values])
+    return percent_over_100[inverse].reshape(salience.shape)
 
 
 def smp_capability(capability: Array, present: BoolArray) -> Array:
