@@ -224,7 +224,8 @@ def scenario_payload(scenario: Scenario) -> dict[str, Any]:
         "description": scenario.description,
         "as_of": scenario.as_of.isoformat() if scenario.as_of else None,
         "actors": [
-            {"id": actor.id, "name": actor.name, "kind": actor.kind.value, "capability": actor.capability.value} for actor in scenario.actors
+            {"id": actor.id, "name": actor.name, "kind": actor.kind.value, "description": actor.description, "capability": actor.capability.value}
+            for actor in scenario.actors
         ],
         "issues": [
             {
@@ -392,6 +393,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             "read_only": workspace.read_only,
             "models": [{"name": name, "title": model.title} for name, model in MODELS.items()],
             "formats": [{"name": item.name, "description": item.description} for item in FORMATS.values()],
+            "colours": {"models": list(figures.MODEL_COLOURS), "actors": list(figures.ACTOR_COLOURS)},
             **forecast_payload(workspace.forecast(scenario)),
         }
 

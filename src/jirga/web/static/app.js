@@ -3,8 +3,6 @@
 // request, and sends it with the file's version on save. No framework, no build step.
 "use strict";
 
-const COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
-const ACTOR_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 const PLOT_CONFIG = { displaylogo: false, responsive: true };
 
 const state = {
@@ -17,7 +15,10 @@ const state = {
   forecast: null,    // {forecasts: [...], figures: {...}} of the base plus the edits
   saved: null,       // forecasts of the saved scenario, to mark what changed
   request: 0,        // number of the latest forecast request: older answers are dropped
+  colours: { models: ["#888"], actors: ["#888"] },  // the charts' palettes, from the server
 };
+
+const colour = (palette, index) => palette[index % palette.length];
 
 const $ = (id) => document.getElementById(id);
 
@@ -197,7 +198,8 @@ function renderEditor() {
       "div",
       { className: "stance" + (isEdited(actor.id, issue.id) ? " edited" : ""), dataset: { actor: actor.id } },
       element("div", { className: "who" },
-        element("span", {}, element("span", { className: "swatch", style: `background:${ACTOR_COLOURS[row % ACTOR_COLOURS.length]}` }), actor.name),
+        element("span", { title: `${actor.id}, ${actor.kind}${actor.description ? ": " + actor.description : ""}` },
+          element("span", { className: "swatch", style: `background:${colour(state.colours.actors, row)}` }), actor.name),
         element("label", {}, "capability ", capability)),
       numberField("position", "position", actor.id, issue.id, issue.lower, issue.upper, step),
       element("div", { className: "words" }, words(issue, currentValue("position", actor.id, issue.id))),
@@ -211,7 +213,7 @@ function renderForecasts() {
   const head = $("forecasts").tHead;
   head.replaceChildren(element("tr", {}, element("th", {}, "issue"),
     ...state.models.map((model, index) =>
-      element("th", {}, element("span", { className: "swatch", style: `background:${COLOURS[index % COLOURS.length]}` }), model.title))));
+      element("th", {}, element("span", { className: "swatch", style: `background:${colour(state.colours.models, index)}` }), model.title))));
   const body = $("forecasts").tBodies[0];
   body.replaceChildren();
   for (const issue of state.base.issues) {
@@ -285,6 +287,7 @@ async function load() {
   state.readOnly = answer.read_only;
   state.file = answer.file;
   state.models = answer.models;
+  state.colours = answer.colours;
   state.forecast = { forecasts: answer.forecasts, figures: answer.figures };
   state.saved = answer.forecasts;
   state.edits = [];
