@@ -477,7 +477,8 @@ class _Game:
         return np.unique(np.concatenate([self.index_rows[start:end] for start, end in zip(starts, ends)]))
 
     def _recalculate(self, rows: IntArray, chosen: int) -> None:
-        """decide's AbstractExchange.recalculate of ``rows`` after ``chosen`` was realised."""
+        """decide's AbstractExchange.recalculate of ``rows`` (candidates that share an actor and
+        a supply or demand issue with ``chosen``) after ``chosen`` was realised."""
         cand = self.cand
         actor, supply, demand = cand.actor[:, chosen].copy(), cand.supply[:, chosen].copy(), cand.demand[:, chosen].copy()
         y, start = cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
@@ -492,22 +493,20 @@ class _Game:
         if sides.size:
             cand.supply_at[sides, rows[columns]] = np.where(as_i[sides, columns], y[0], y[1])
             cand.freeze(sides, rows[columns])
-        again = overlap.any(axis=0)
-        cand.pop(rows[again])
         # A side that demands what a realised side demanded: the realised partner's voting
         # position becomes an update for this candidate's supplier of that issue.
-        for receiver, giver in ((1, 0), (0, 1)):
-            sides, columns = np.nonzero((actors == actor[receiver]) & (demands == demand[receiver]))
-            if not sides.size:
-                continue
+        to_i = (actors == actor[1]) & (demands == demand[1])
+        to_j = (actors == actor[0]) & (demands == demand[0])
+        sides, columns = np.nonzero(to_i | to_j)
+        if sides.size:
+            giver = np.where(to_j[sides, columns], 1, 0)
             self._set_update(1 - sides, rows[columns], actor[giver], y[giver], start[giver])
-            fresh = ~again[columns]
-            cand.pop(rows[columns[fresh]])
-            again[columns[fresh]] = True
-        if again.any():
-            self._calculate(rows[again])
+        # Every row shares a supply or demand side with the realised exchange: decide drops the
+        # last moves of both sides and recalculates.
+        cand.pop(rows)
+        self._calculate(rows)
 
-    def _set_update(self, sides: IntArray, rows: IntArray, giver: int, y: Any, start: Any) -> None:
+    def _set_update(self, sides: IntArray, rows: IntArray, giver: IntArray, y: Array, start: Array) -> None:
         """decide's update_updates: the giver's voting position y on these sides' supply issues.
 
         A first entry is y; a later one is min(old, y) if start <= old, else max(old, y).
