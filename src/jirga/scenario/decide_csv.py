@@ -1,7 +1,7 @@
 """decide-exchange-model's input format: one row per fact, its kind in the first cell.
 
-The files are delimited text (tab, semicolon or comma, detected as decide does), with these
-row kinds:
+The files are delimited text (tab, semicolon or comma: the character after the first row kind;
+strings may be quoted with ' or "), with these row kinds:
 
 - ``#A  id  full name  comment``: an actor;
 - ``#P  id  name  description``: an issue (decide reads everything after the id as description);
@@ -15,15 +15,19 @@ How decide's numbers map onto a :class:`~jirga.scenario.model.Scenario`:
 
 - positions stay on the issue's own scale; ``#M`` rows with a meaning become issue anchors;
 - power is per actor *and* issue: it becomes :attr:`Stance.capability` wherever it differs from
-  the actor's capability, which is the power the actor has on most of its issues;
+  the actor's capability, which is the power the actor has on most of its issues (decide
+  accepts 0-100; jirga only requires it to be >= 0, so a file with larger capabilities reads
+  here but not in decide);
 - salience: decide uses it as written (it accepts 0-100). Files use 0-1 or 0-100, so a file
   whose largest salience exceeds 1 is read as 0-100 and divided by 100;
 - ids become jirga identifiers (runs of other characters turn into ``_``); the original id is
   kept as an alias.
 
-Writing puts every number of the current stances in ``#D`` rows (salience 0-1), and what decide
-has no column for (an actor's capability that no ``#D`` row carries, an issue's status quo) in
-``#/ jirga`` comment rows, which decide skips and this reader restores.
+Writing puts every stance in a ``#D`` row (salience 0-1; dated stances oldest first, so decide,
+which keeps the last row, uses the latest), and what decide has no column for (an actor's
+capability that no ``#D`` row carries, an issue's status quo) in ``#/ jirga`` comment rows,
+which decide skips and this reader restores. Intervals and evidence stay in the native file.
+Errors name the line and field of every problem (:class:`~jirga.errors.ScenarioErrors`).
 """
 
 from __future__ import annotations
