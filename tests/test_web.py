@@ -605,3 +605,19 @@ def test_jirga_serve_listens_on_127_0_0_1(folder: Path) -> None:
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}/" in output
+
+
+def test_the_actor_filter_matches_ids_not_name_prefixes(tmp_path: Path) -> None:
+    # "Government" is a prefix of the name "Government of Pakistan": a name match would mix them.
+    public = "  - id: pub\n    name: Public\n    kind: organisation\n    capability: 10\n"
+    quoted = (
+        "  - id: pub\n    name: Government of Pakistan\n    kind: organisation\n    capability:\n      value: 10\n"
+        "      evidence:\n        - {document: note1, quote: The government wants a ceasefire first., rationale: test}\n"
+    )
+    text = (DATA / "web" / "two_issues.yaml").read_text()
+    assert public in text
+    (tmp_path / "two.yaml").write_text(text.replace(public, quoted))
+    client = TestClient(create_app(tmp_path / "two.yaml"))
+    subjects = [row["subject"] for row in client.get("/api/evidence", params={"actor": "gov"}).json()["rows"]]
+    assert subjects == ["Government", "Government on Ceasefire"]
+    assert [row["subject"] for row in client.get("/api/evidence", params={"actor": "pub"}).json()["rows"]] == ["Government of Pakistan"]

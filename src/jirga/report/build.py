@@ -52,6 +52,9 @@ class GroundedNumber:
 
     actor: str
     """The name of the actor the number belongs to (the report groups by it)."""
+    actor_id: str
+    issue_id: str | None
+    """The issue of a stance's number; None for an actor's own capability."""
     subject: str
     quantity: str
     value: str
@@ -128,14 +131,16 @@ def grounded_numbers(scenario: Scenario, anchors: dict[tuple[str, str], str] | N
             continue
         collection, index, quantity = loc[0], int(loc[1]), str(loc[2])
         if collection == "actors":
+            actor_id, issue_id = scenario.actors[index].id, None
             actor = subject = scenario.actors[index].name
         else:
             stance = scenario.stances[index]
+            actor_id, issue_id = stance.actor, stance.issue
             dated = f", {stance.date}" if stance.date else ""
             actor = actors.get(stance.actor, stance.actor)
             subject = f"{actor} on {issues.get(stance.issue, stance.issue)}{dated}"
         quotes = tuple(_quote(item, sources.get(item.document), anchors.get((item.document, item.quote), "")) for item in value.evidence)
-        grounded.append(GroundedNumber(actor, subject, quantity, _value_text(value), quotes))
+        grounded.append(GroundedNumber(actor, actor_id, issue_id, subject, quantity, _value_text(value), quotes))
     return grounded
 
 

@@ -255,16 +255,10 @@ def scenario_payload(scenario: Scenario) -> dict[str, Any]:
 def evidence_rows(scenario: Scenario, query: str = "", actor: str = "", issue: str = "") -> list[dict[str, Any]]:
     """The quotes behind the scenario's numbers, filtered by actor and issue id and by a
     case-insensitive search of subject, quote, rationale and document."""
-    actor_names = {item.id: item.name for item in scenario.actors}
-    issue_names = {item.id: item.name for item in scenario.issues}
-    wanted_actor = actor_names.get(actor, "")
-    wanted_issue = issue_names.get(issue, "")
     needle = query.casefold().strip()
     rows = []
     for number in grounded_numbers(scenario):
-        if actor and not number.subject.startswith(wanted_actor):
-            continue
-        if issue and f" on {wanted_issue}" not in number.subject:
+        if (actor and number.actor_id != actor) or (issue and number.issue_id != issue):
             continue
         for quote in number.quotes:
             text = " ".join((number.subject, number.quantity, quote.quote, quote.rationale, quote.document, quote.title)).casefold()
