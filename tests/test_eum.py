@@ -391,6 +391,7 @@ def test_a_batch_equals_its_items_run_one_by_one(variant):
     salience = np.clip(base.salience[None] + noise.normal(0, 0.1, (4, *base.salience.shape)), 0, 1)
     position = np.broadcast_to(base.position, (4, *base.position.shape)).copy()
     position[3] = 7.0  # one item where everyone agrees: it stops after one round
+    capability[2, 1] = 0.0  # one item where Belgium has no capability: passive there only
     batch = base.with_values(capability=capability, salience=salience, position=position)
     model = ExpectedUtility(variant=variant)
     together = model.forecast(batch, RNG)
@@ -402,6 +403,7 @@ def test_a_batch_equals_its_items_run_one_by_one(variant):
         assert together.rounds[item, 0] == alone.rounds[0]
         assert together.forecast[item, 0] == pytest.approx(alone.forecast[0], abs=1e-12)
     assert together.rounds[3, 0] == 1
+    assert (together.positions[2, :, 1, 0] == 7.0).all() and not (together.positions[0, :, 1, 0] == 7.0).all()
 
 
 def test_several_issues_run_one_by_one_on_the_afghan_scenario():
