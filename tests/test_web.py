@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from jirga.analysis.montecarlo import run_montecarlo
-
 from jirga.forecast import model_rng
 from jirga.models import MODELS, Problem, make_model
 from jirga.scenario import FORMATS, Value, load_scenario
@@ -598,9 +597,10 @@ def test_jirga_serve_listens_on_127_0_0_1(folder: Path) -> None:
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, "jirga serve did not come up"
                 time.sleep(0.3)
-        listening = [line for line in open("/proc/net/tcp").read().splitlines()[1:] if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port] if Path("/proc/net/tcp").exists() else []
-        if listening:  # 0100007F is 127.0.0.1 in /proc/net/tcp's byte order
-            assert all(line.split()[1].split(":")[0] == "0100007F" for line in listening)
+        table = Path("/proc/net/tcp")
+        sockets = [line.split() for line in table.read_text().splitlines()[1:]] if table.exists() else []
+        listening = [local for local, state in ((fields[1], fields[3]) for fields in sockets) if state == "0A" and int(local.split(":")[1], 16) == port]
+        assert all(local.split(":")[0] == "0100007F" for local in listening)  # 127.0.0.1 in /proc/net/tcp's byte order
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)

@@ -51,19 +51,26 @@ def run_montecarlo_all(
     progress: Progress | None = None,
 ) -> list[MonteCarloResult]:
     """Monte Carlo of ``runs`` perturbed scenarios for every model of ``result``."""
-    done: list[MonteCarloResult] = []
-    for run in result.runs:
-        counted = [0]
-
-        def advanced(runs_done: int, title: str = run.title) -> None:
-            counted[0] += runs_done
-            if progress is not None:
-                progress(f"Monte Carlo: {title}", counted[0], runs)
-
-        done.append(
-            run_montecarlo(result.scenario, run.model, runs, seed, spread=spread, as_of=result.as_of, workers=workers, batch_size=batch_size, on_progress=advanced)
+    return [
+        run_montecarlo(
+            result.scenario, run.model, runs, seed, spread=spread, as_of=result.as_of, workers=workers, batch_size=batch_size,
+            on_progress=_tally(progress, f"Monte Carlo: {run.title}", runs),
         )
-    return done
+        for run in result.runs
+    ]
+
+
+def _tally(progress: Progress | None, what: str, total: int) -> Callable[[int], None]:
+    """An ``on_progress(n)`` callback for the analysis functions that reports the running sum."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(what, done, total)
+
+    return advance
 
 
 def montecarlo_tables(result: ForecastResult, simulations: Sequence[MonteCarloResult]) -> list[dict[str, Any]]:
@@ -101,17 +108,10 @@ def montecarlo_section(result: ForecastResult, simulations: Sequence[MonteCarloR
 def run_sensitivity_all(result: ForecastResult, *, seed: int = 0, spread: float = DEFAULT_SPREAD, workers: int | None = None, progress: Progress | None = None) -> list[OneAtATimeResult]:
     """One-at-a-time swings of every input for every model of ``result``."""
     inputs = UncertainInputs.from_scenario(result.scenario, spread, result.as_of)
-    done = []
-    for run in result.runs:
-        counted = [0]
-
-        def advanced(evaluated: int, title: str = run.title) -> None:
-            counted[0] += evaluated
-            if progress is not None:
-                progress(f"Sensitivity: {title}", counted[0], 2 * inputs.size)
-
-        done.append(one_at_a_time(inputs, run.model, seed=seed, workers=workers, on_progress=advanced))
-    return done
+    return [
+        one_at_a_time(inputs, run.model, seed=seed, workers=workers, on_progress=_tally(progress, f"Sensitivity: {run.title}", 2 * inputs.size))
+        for run in result.runs
+    ]
 
 
 def sensitivity_section(result: ForecastResult, swings: Sequence[OneAtATimeResult], top: int = 8) -> Section:
