@@ -117,9 +117,7 @@ class ExchangeModel:
         preference_mds.append(game.weighted_mean(positions[-1]))
 
         def issue_scale(internal: Array) -> Array:
-            """decide's Issue.de_normalize: x / step + lower, and exactly 0 maps to lower."""
-            safe = np.where(step != 0, step, 1)
-            return np.where(internal == 0, lower, internal / safe + lower).astype(float)
+            return _denormalise(internal, lower, step)
 
         def actor_scale(internal: list[Array]) -> Array:
             shape = (len(internal), problem.n_actors, problem.n_issues)
@@ -686,6 +684,12 @@ class _Game:
         return columns
 
 
+def _denormalise(internal: Array, lower: Array, step: Array) -> Array:
+    """decide's Issue.de_normalize, to float: x / step + lower, and exactly 0 maps to lower."""
+    safe = np.where(step != 0, step, 1)
+    return np.where(internal == 0, lower, internal / safe + lower).astype(float)
+
+
 def _with_round(columns: dict[str, Array], round_number: int) -> dict[str, Array]:
     length = len(next(iter(columns.values())))
     return {"round": np.full(length, round_number, dtype=np.int64), **columns}
@@ -710,15 +714,10 @@ def _exchange_table(problem: Problem, columns: dict[str, Array], lower: Array, s
     table: dict[str, Array] = {"round": columns["round"], "order": columns["order"]}
     for side in ("i", "j"):
         issue = columns[f"supply_{side}"]
-        safe = np.where(step[issue] != 0, step[issue], 1)
-
-        def scale(internal: Array) -> Array:
-            return np.where(internal == 0, lower[issue], internal / safe + lower[issue]).astype(float)
-
         table[f"actor_{side}"] = actors[columns[f"actor_{side}"]]
         table[f"supply_{side}"] = issues[issue]
-        table[f"x_{side}"] = scale(columns[f"x_{side}"])
-        table[f"y_{side}"] = scale(columns[f"y_{side}"])
+        table[f"x_{side}"] = _denormalise(columns[f"x_{side}"], lower[issue], step[issue])
+        table[f"y_{side}"] = _denormalise(columns[f"y_{side}"], lower[issue], step[issue])
         table[f"move_{side}"] = table[f"y_{side}"] - table[f"x_{side}"]
         table[f"eu_{side}"] = columns[f"eu_{side}"]
     table["gain"] = columns["gain"]
