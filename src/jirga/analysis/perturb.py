@@ -44,7 +44,7 @@ KINDS = ("capability", "position", "salience")
 """The three arrays of a :class:`Problem` that carry uncertain numbers."""
 
 DEFAULT_SPREAD = 0.1
-DRAW_BLOCK = 1024
+DRAW_BLOCK = 256
 """Runs per input-draw generator: part of the seed's meaning, so never change it."""
 
 INPUT_STREAM, MODEL_STREAM = 0, 1
