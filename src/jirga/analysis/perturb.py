@@ -18,7 +18,7 @@ Draws are transforms of uniform numbers u in [0, 1):
 - ``truncnorm``: a normal centred on the point value with σ = (high − low) / 4, truncated to
   the interval (a symmetric interval is then ± 2σ), by the inverse CDF
   x = value + σ Φ⁻¹(Φ(α) + u (Φ(β) − Φ(α))), α = (low − value)/σ, β = (high − value)/σ
-  (the quantile function of :data:`scipy.stats.truncnorm`, written out because it is ~40×
+  (the quantile function of :data:`scipy.stats.truncnorm`, written out because it is 20-30×
   faster on arrays; |α|, |β| ≤ 4 so the plain formula loses no precision).
 
 The uniforms come from :func:`unit_draws`, which cuts the run axis into fixed blocks of
