@@ -536,9 +536,10 @@ class _Run:
         """
         position = state.position
         close = _norm(position[:, :, None, :] - position[:, None, :, :]) < self.model.position_tolerance
-        representative = np.zeros((self.n_batch, self.n_actors), dtype=bool)
-        for actor in range(self.n_actors):
-            representative[:, actor] = ~np.any(representative[:, :actor] & close[:, actor, :actor], axis=-1)
+        earlier = close & np.tri(self.n_actors, self.n_actors, -1, dtype=bool)
+        representative = ~earlier.any(axis=-1)
+        for actor in np.flatnonzero(earlier.any(axis=(0, 2))):  # only actors near an earlier one
+            representative[:, actor] = ~np.any(representative[:, :actor] & earlier[:, actor, :actor], axis=-1)
         columns = np.flatnonzero(representative.any(axis=0))
         actors = np.arange(self.n_actors)
         own = risk_utility(state.distance[:, :, columns], state.perceived[:, actors, actors][:, :, None])
