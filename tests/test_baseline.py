@@ -123,6 +123,16 @@ def test_properties(p, shuffler):
         np.testing.assert_allclose(forecast(name, scaled), value, rtol=1e-12, atol=1e-9)
 
 
+def test_compromise_stays_on_the_scale():
+    # with these weights, Σ w x / Σ w for x = 100 everywhere rounds to 100.00000000000001
+    weight = [0.625095466604667, 0.8972138009695755, 0.7756856902451935, 0.22520718999059186, 0.30016628491122543]
+    p = problem(weight, [100] * 5, [1] * 5)
+    from jirga.models.baseline import weighted_mean
+
+    assert weighted_mean(p.position, p.weight)[0] > 100.0
+    assert forecast("compromise", p)[0] == 100.0
+
+
 @given(st.integers(min_value=1, max_value=10), st.floats(min_value=0, max_value=100))
 def test_unanimity(n, common):
     p = problem(np.arange(1, n + 1), np.full(n, common), np.linspace(0.1, 1, n))

@@ -62,7 +62,8 @@ class Compromise:
 
     F_i = Σ_a c_a s_ai x_ai / Σ_a c_a s_ai (Achen 2006, "Evaluating political decision-making
     models", in Thomson et al., The European Union Decides). An issue whose weights are all
-    zero falls back to the unweighted mean of its participants.
+    zero falls back to the unweighted mean of its participants. The mean is clipped to the
+    issue's scale, which floating-point rounding can leave by one ulp.
     """
 
     name: ClassVar[str] = "compromise"
@@ -70,7 +71,8 @@ class Compromise:
     batched: ClassVar[bool] = True
 
     def forecast(self, problem: Problem, rng: np.random.Generator) -> Trajectory:
-        return _static(self.name, problem, weighted_mean(problem.position, effective_weight(problem)))
+        mean = weighted_mean(problem.position, effective_weight(problem))
+        return _static(self.name, problem, np.clip(mean, problem.lower, problem.upper))
 
 
 @dataclass(frozen=True)
