@@ -239,3 +239,16 @@ def test_montecarlo_from_the_page_shows_progress_then_the_spread(served: tuple[s
     page.wait_for_selector("#whatif-result table")
     assert "mediator steps back" in page.locator("#whatif-result h3").text_content()
     page.screenshot(path=str(ARTIFACTS / "web-app-analysis.png"), full_page=True)
+
+
+def test_switching_issue_after_an_edit_draws_that_issue(served: tuple[str, Path], page) -> None:
+    url, _ = served
+    open_app(page, url)
+    field = page.locator('input[type=number][data-field="salience-gov"]')
+    field.fill("0.3")
+    field.press("Enter")
+    settle(page)
+    page.locator("#issue").select_option("power")
+    settle(page)
+    page.wait_for_function("document.getElementById('chart-positions').textContent.includes('equal shares')")
+    assert page.locator('input[type=number][data-field="position-reb"]').input_value() == "9"

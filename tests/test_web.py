@@ -106,6 +106,16 @@ def test_every_model_forecasts_the_edited_scenario(client: TestClient, folder: P
         assert shown[name]["text"] == f"{expected:.1f}"
 
 
+def test_forecast_draws_only_the_issue_the_page_shows(tmp_path: Path) -> None:
+    shutil.copy(DATA / "web" / "two_issues.yaml", tmp_path / "two.yaml")
+    client = TestClient(create_app(tmp_path / "two.yaml"))
+    assert set(client.get("/api/state").json()["figures"]) == {"ceasefire", "power"}
+    answer = client.post("/api/forecast", json={"edits": [], "issue": "power"}).json()
+    assert set(answer["figures"]) == {"power"} and {item["issue"] for item in answer["forecasts"]} == {"ceasefire", "power"}
+    unknown = client.post("/api/forecast", json={"edits": [], "issue": "peace"})
+    assert unknown.status_code == 422 and unknown.json()["detail"] == "issue: unknown issue 'peace'"
+
+
 def test_position_and_capability_edits(client: TestClient) -> None:
     edits = [
         {"quantity": "position", "actor": "C", "issue": "war", "value": 40},

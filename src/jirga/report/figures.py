@@ -135,18 +135,15 @@ def issue_chart(result: ForecastResult, issue: Issue, problem: Problem | None = 
             showlegend=False,
         )
     )
+    forecast_lines = []
     for index, run in enumerate(result.runs):
         value = run.forecast(issue.id)
-        figure.add_vline(x=value, line={"color": model_colour(index), "width": 2, "dash": "dash"})
+        line = {"color": model_colour(index), "width": 2, "dash": "dash"}
+        forecast_lines.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value, "y0": 0, "y1": 1, "line": line})
         figure.add_trace(
-            go.Scatter(
-                x=[value],
-                y=[None],
-                mode="lines",
-                line={"color": model_colour(index), "dash": "dash"},
-                name=f"{run.title}: {value:.1f} ({issue.label(value) or 'no label'})",
-            )
+            go.Scatter(x=[value], y=[None], mode="lines", line=line, name=f"{run.title}: {value:.1f} ({issue.label(value) or 'no label'})")
         )
+    figure.update_layout(shapes=forecast_lines)  # one update: add_vline per model is slow
     figure.update_xaxes(range=_padded(issue), title_text=None, gridcolor="#eee", zeroline=False, automargin=True, **scale_ticks(issue))
     figure.update_yaxes(gridcolor="#f3f3f3")
     return _layout(

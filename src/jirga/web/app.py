@@ -41,7 +41,7 @@ from jirga.report.evidence import KINDS as STORE_KINDS
 from jirga.report.evidence import StoredDocument, quote_span, store_rows, stored_document
 from jirga.scenario import FORMATS, default_scenario_path
 from jirga.scenario.formats import format_for
-from jirga.scenario.model import Scenario
+from jirga.scenario.model import Identifier, Scenario
 from jirga.scenario.native import field_name, parse_yaml
 from jirga.web.edits import Edit, apply_edits
 from jirga.web.saving import saved_text
@@ -63,6 +63,10 @@ UPLOADS = "articles"
 class EditsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     edits: list[Edit] = Field(default_factory=list, max_length=10_000)
+
+
+class ForecastRequest(EditsRequest):
+    issue: Identifier | None = Field(default=None, description="The issue whose figures to send (all when absent).")
 
 
 class SaveRequest(EditsRequest):
@@ -146,6 +150,8 @@ class Workspace:
     store: Path | None = None
     save_lock: threading.Lock = field(default_factory=threading.Lock)
     store_lock: threading.Lock = field(default_factory=threading.Lock)
+    parsed: tuple[str, Scenario, str] | None = None
+    """The last read: the file is hashed on every request but parsed again only when it changed."""
     """DuckDB refuses a read-only and a writing connection to one file in one process: readers
     and the ingest of an upload take turns."""
 
@@ -155,11 +161,15 @@ class Workspace:
         return scenario, version
 
     def snapshot(self) -> tuple[str, Scenario, str]:
-        """The file's text, the scenario it holds and its version, all from one read (YAML)."""
+        """The file's text, the scenario it holds and its version (the SHA-256 of its bytes)."""
         try:
             content = self.scenario_path.read_bytes()
         except OSError as error:
             raise JirgaError(error.strerror or "cannot read", file=self.scenario_path) from None
+        version = hashlib.sha256(content).hexdigest()
+        cached = self.parsed
+        if cached is not None and cached[2] == version:
+            return cached
         chosen = format_for(self.scenario_path)
         if chosen.name == "yaml":
             try:
@@ -169,7 +179,8 @@ class Workspace:
             scenario = parse_yaml(text, self.scenario_path)
         else:
             text, scenario = content.decode("utf-8", errors="replace"), chosen.read(self.scenario_path)
-        return text, scenario, hashlib.sha256(content).hexdigest()
+        self.parsed = (text, scenario, version)
+        return self.parsed
 
     def forecast(self, scenario: Scenario) -> ForecastResult:
         return run_forecast(scenario, models=list(MODELS), seed=self.seed)
@@ -197,9 +208,9 @@ class Workspace:
         return candidate
 
 
-def forecast_payload(result: ForecastResult) -> dict[str, Any]:
+def forecast_payload(result: ForecastResult, charted: str | None = None) -> dict[str, Any]:
     """Every model's forecast on every issue (value, its text as the CLI prints it, its words)
-    and the figures of every issue as Plotly JSON."""
+    and, as Plotly JSON, the figures of the issue ``charted`` (of every issue when None)."""
     problem = Problem.from_scenario(result.scenario, result.as_of)
     forecasts = []
     charts: dict[str, Any] = {}
@@ -209,6 +220,8 @@ def forecast_payload(result: ForecastResult) -> dict[str, Any]:
             forecasts.append(
                 {"issue": issue.id, "model": run.name, "value": value, "text": f"{value:.1f}", "label": issue.label(value), "rounds": run.rounds(issue.id)}
             )
+        if charted is not None and issue.id != charted:
+            continue
         rounds = figures.trajectory_chart(result, issue)
         charts[issue.id] = {
             "positions": json.loads(figures.issue_chart(result, issue, problem).to_json()),
@@ -392,10 +405,13 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         }
 
     @app.post("/api/forecast")
-    def forecast(request: EditsRequest) -> dict[str, Any]:
-        """Every model's forecast of the saved scenario with the page's edits applied."""
+    def forecast(request: ForecastRequest) -> dict[str, Any]:
+        """Every model's forecast of the saved scenario with the page's edits applied, and the
+        figures of the issue the page shows."""
         scenario, _ = workspace.read()
-        return forecast_payload(workspace.forecast(apply_edits(scenario, request.edits)))
+        if request.issue is not None and request.issue not in {issue.id for issue in scenario.issues}:
+            raise HTTPException(422, f"issue: unknown issue {request.issue!r}")
+        return forecast_payload(workspace.forecast(apply_edits(scenario, request.edits)), request.issue)
 
     @app.post("/api/save")
     def save(request: SaveRequest) -> dict[str, Any]:

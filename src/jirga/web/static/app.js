@@ -120,7 +120,7 @@ function requestForecast() {
     forecastTimer = null;
     const number = ++state.request;
     try {
-      const answer = await post("/api/forecast", { edits: editsPayload() });
+      const answer = await post("/api/forecast", { edits: editsPayload(), issue: state.issue });
       if (number !== state.request) return;
       state.forecast = answer;
       showMessage("");
@@ -234,6 +234,10 @@ function renderForecasts() {
 
 function renderCharts() {
   const figures = state.forecast.figures[state.issue];
+  if (!figures) {  // the last forecast drew another issue: ask for this one's figures
+    requestForecast();
+    return;
+  }
   Plotly.react("chart-positions", figures.positions.data, figures.positions.layout, PLOT_CONFIG);
   const rounds = $("chart-rounds");
   if (figures.rounds) {
