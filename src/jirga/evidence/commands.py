@@ -47,7 +47,8 @@ def ingest(
     """Read articles into the evidence store and extract actors, quotes, events and stances."""
     metadata: dict[str, Metadata] = read_metadata(meta if meta is not None else default_scenario_path())
     known = Gazetteer.default() if gazetteer is None else Gazetteer.from_yaml(gazetteer, Gazetteer.default())
-    with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as progress:
+    columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("ingest", total=None)
         report = ingest_documents(
             paths, store, gazetteer=known, metadata=metadata, processes=processes,
@@ -67,7 +68,8 @@ def _rows(store: Store) -> list[dict[str, Any]]:
     """Every quote, event and stance with its sentence, document and date (event date, else the document's)."""
     return store.query(
         """
-        SELECT 'quote' AS kind, q.actor, q.text AS sentence, q.speaker || coalesce(' (' || q.role || ')', '') || ' ' || coalesce(q.verb, '') AS detail,
+        SELECT 'quote' AS kind, q.actor, q.text AS sentence,
+               coalesce(q.speaker, '?') || coalesce(' (' || q.role || ')', '') || coalesce(' ' || q.verb, '') AS detail,
                d.name AS document, d.date AS date, 1 AS polarity, q.text AS object_text
         FROM quotes q JOIN documents d ON d.id = q.document_id
         UNION ALL
@@ -76,7 +78,8 @@ def _rows(store: Store) -> list[dict[str, Any]]:
                substr(d.text, e.start + 1, e."end" - e.start)
         FROM events e JOIN documents d ON d.id = e.document_id
         UNION ALL
-        SELECT 'stance', s.actor, substr(d.text, s.start + 1, s."end" - s.start), s.verb || CASE WHEN s.polarity < 0 THEN ' (against)' ELSE '' END,
+        SELECT 'stance', s.actor, substr(d.text, s.start + 1, s."end" - s.start),
+               s.verb || CASE WHEN s.polarity < 0 THEN ' (against)' ELSE '' END,
                d.name, d.date, s.polarity, s.object_text
         FROM stances s JOIN documents d ON d.id = s.document_id
         ORDER BY document, kind
@@ -126,7 +129,9 @@ def evidence(
         table.add_column(column, overflow="fold")
     for row in selected:
         issue_text = "" if row["issue"] is None else row["issue"] + ("" if row["position"] is None else f" ≈{row['position']:g}")
-        table.add_row(row["kind"], row["actor"] or "?", issue_text, str(row["date"] or ""), row["detail"] or "", row["sentence"], row["document"])
+        table.add_row(
+            row["kind"], row["actor"] or "?", issue_text, str(row["date"] or ""), row["detail"] or "", row["sentence"], row["document"]
+        )
     console.print(table)
 
 
@@ -164,10 +169,12 @@ def actors(store: StoreOption = Path(DEFAULT_STORE)) -> None:
     """Print the canonical actors with their mention counts, and the names no alias resolved."""
     with open_store(store, read_only=True) as opened:
         counts = opened.query(
-            "SELECT actor, count(*) AS mentions, count(DISTINCT document_id) AS documents FROM mentions WHERE actor IS NOT NULL GROUP BY actor ORDER BY mentions DESC"
+            """SELECT actor, count(*) AS mentions, count(DISTINCT document_id) AS documents FROM mentions
+               WHERE actor IS NOT NULL GROUP BY actor ORDER BY mentions DESC"""
         )
         unresolved = opened.query(
-            "SELECT text, label, count(*) AS mentions FROM mentions WHERE actor IS NULL AND NOT place AND label <> 'EXCLUDED' GROUP BY text, label ORDER BY mentions DESC, text"
+            """SELECT text, label, count(*) AS mentions FROM mentions WHERE actor IS NULL AND NOT place AND label <> 'EXCLUDED'
+               GROUP BY text, label ORDER BY mentions DESC, text"""
         )
     names = Gazetteer.default().names
     table = Table(title="Canonical actors", title_justify="left")
@@ -176,7 +183,8 @@ def actors(store: StoreOption = Path(DEFAULT_STORE)) -> None:
     for row in counts:
         table.add_row(row["actor"], names.get(row["actor"], ""), str(row["mentions"]), str(row["documents"]))
     console.print(table)
-    other = Table(title=f"Unresolved names ({len(unresolved)}): add them to a gazetteer file (--gazetteer) if they are actors", title_justify="left")
+    title = f"Unresolved names ({len(unresolved)}): add them to a gazetteer file (--gazetteer) if they are actors"
+    other = Table(title=title, title_justify="left")
     for column in ("name", "entity", "mentions"):
         other.add_column(column)
     for row in unresolved:
@@ -247,7 +255,8 @@ def _suggestions_yaml(suggestions: list[dict[str, Any]]) -> str:
     stances = []
     for item in suggestions:
         evidence = [
-            {"document": row["document"], "quote": row["sentence"], "rationale": f"suggested by jirga from this {row['kind']} ({row['detail']})".strip(),
+            {"document": row["document"], "quote": row["sentence"],
+             "rationale": f"suggested by jirga from this {row['kind']} ({row['detail']})",
              **({"date": row["date"]} if row["date"] else {})}
             for row in item["evidence"]
         ]
