@@ -398,6 +398,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             "version": version,
             "file": workspace.scenario_path.name,
             "read_only": workspace.read_only,
+            "store": workspace.store is not None,
             "models": [{"name": name, "title": model.title} for name, model in MODELS.items()],
             "formats": [{"name": item.name, "description": item.description} for item in FORMATS.values()],
             "colours": {"models": list(figures.MODEL_COLOURS), "actors": list(figures.ACTOR_COLOURS)},

@@ -303,6 +303,7 @@ async function load() {
   for (const [id, items, label] of [["evidence-actor", state.base.actors, "all actors"], ["evidence-issue", state.base.issues, "all issues"]]) {
     $(id).replaceChildren(element("option", { value: "" }, label), ...items.map((item) => element("option", { value: item.id }, item.name)));
   }
+  for (const option of $("evidence-kind").options) option.hidden = !answer.store && !["", "number"].includes(option.value);
   renderStatus();
   selectIssue(state.issue);
 }
