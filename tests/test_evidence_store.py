@@ -194,6 +194,16 @@ def test_commands_end_to_end(tmp_path):
     result = runner.invoke(app, ["suggest", "--store", store, "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert output.read_text(encoding="utf-8").startswith("# Suggested by `jirga suggest`")
+    # Every suggested quote is the stored text at its offsets and is valid scenario evidence.
+    from ruamel.yaml import YAML
+
+    from jirga.scenario.model import Evidence
+
+    suggested = YAML(typ="safe").load(output.read_text(encoding="utf-8"))["stances"]
+    evidence = [Evidence(**item) for stance in suggested for item in stance["position"]["evidence"]]
+    assert evidence
+    for item in evidence:
+        assert document_text(store, item.document)[item.start : item.end] == item.quote
 
 
 def test_suggested_positions_and_saliences_follow_the_linked_sentences():

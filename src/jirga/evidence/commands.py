@@ -65,22 +65,23 @@ def ingest(
 
 
 def _rows(store: Store) -> list[dict[str, Any]]:
-    """Every quote, event and stance with its sentence, document and date (event date, else the document's)."""
+    """Every quote, event and stance with its sentence (or quoted words) and their character span,
+    document and date (the event's date, else the document's)."""
     return store.query(
         """
         SELECT 'quote' AS kind, q.actor, q.text AS sentence,
                coalesce(q.speaker, '?') || coalesce(' (' || q.role || ')', '') || coalesce(' ' || q.verb, '') AS detail,
-               d.name AS document, d.date AS date, 1 AS polarity, q.text AS object_text
+               d.name AS document, d.date AS date, 1 AS polarity, q.text AS object_text, q.start, q."end"
         FROM quotes q JOIN documents d ON d.id = q.document_id
         UNION ALL
         SELECT 'event', e.source, substr(d.text, e.start + 1, e."end" - e.start), e.category || ' ' || e.source || ' -> ' || e.target
                || coalesce(' at ' || e.place, '') || coalesce(' on ' || e.date_text, ''), d.name, coalesce(e.date, d.date), 1,
-               substr(d.text, e.start + 1, e."end" - e.start)
+               substr(d.text, e.start + 1, e."end" - e.start), e.start, e."end"
         FROM events e JOIN documents d ON d.id = e.document_id
         UNION ALL
         SELECT 'stance', s.actor, substr(d.text, s.start + 1, s."end" - s.start),
                s.verb || CASE WHEN s.polarity < 0 THEN ' (against)' ELSE '' END,
-               d.name, d.date, s.polarity, s.object_text
+               d.name, d.date, s.polarity, s.object_text, s.start, s."end"
         FROM stances s JOIN documents d ON d.id = s.document_id
         ORDER BY document, kind
         """
@@ -257,7 +258,7 @@ def _suggestions_yaml(suggestions: list[dict[str, Any]]) -> str:
         evidence = [
             {"document": row["document"], "quote": row["sentence"],
              "rationale": f"suggested by jirga from this {row['kind']} ({row['detail']})",
-             **({"date": row["date"]} if row["date"] else {})}
+             **({"date": row["date"]} if row["date"] else {}), "start": row["start"], "end": row["end"]}
             for row in item["evidence"]
         ]
         low, high = item["position"] if item["position"] is not None else (None, None)
