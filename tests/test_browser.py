@@ -2,7 +2,8 @@
 
 Open the page served by uvicorn on 127.0.0.1, drag a salience slider, check that every
 forecast on the page becomes what each model computes for the new salience, undo, save,
-reload, and keep screenshots in ``artifacts/`` (git-ignored).
+reload, run a Monte Carlo and a what-if; open the report with the network cut; keep
+screenshots in ``artifacts/`` (git-ignored).
 
 Needs ``apt-get install chromium`` (Playwright's own browser downloads do not work here) and
 the ``playwright`` Python package; skipped with the reason when either is missing.
@@ -77,6 +78,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 @pytest.fixture
 def page() -> Iterator[object]:
+    ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -133,7 +135,6 @@ def assert_page_shows(page, scenario: Scenario) -> None:
 
 def test_move_a_salience_undo_save_reload(served: tuple[str, Path], page) -> None:
     url, path = served
-    ARTIFACTS.mkdir(exist_ok=True)
     open_app(page, url)
     saved = load_scenario(path)
     assert_page_shows(page, saved)
@@ -252,3 +253,23 @@ def test_switching_issue_after_an_edit_draws_that_issue(served: tuple[str, Path]
     settle(page)
     page.wait_for_function("document.getElementById('chart-positions').textContent.includes('equal shares')")
     assert page.locator('input[type=number][data-field="position-reb"]').input_value() == "9"
+
+
+def test_the_report_renders_with_the_network_cut(tmp_path: Path, page) -> None:
+    from jirga.report import build_report
+
+    report = tmp_path / "report.html"
+    report.write_text(build_report(load_scenario(SCENARIO)), encoding="utf-8")
+    asked: list[str] = []
+
+    def refuse(route) -> None:
+        asked.append(route.request.url)
+        route.abort()
+
+    page.context.route(lambda url: not url.startswith("file:"), refuse)
+    page.goto(report.as_uri())
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+    drawn = page.locator(".js-plotly-plot").count()
+    assert drawn == page.locator("div[id^='figure-']").count() > 0, "every chart is drawn"
+    assert asked == [], f"the report asked the network for {asked}"
+    page.screenshot(path=str(ARTIFACTS / "report.png"))
