@@ -163,6 +163,14 @@ def test_quote_split_across_a_speaker_clause_keeps_the_speaker(nlp, finder):
     assert quotes[1][4] is True  # carried over
 
 
+def test_a_speaker_is_not_carried_over_far(nlp, finder):
+    text = ("“We support the process,” Qureshi said. The talks went on. Fighting went on. Nobody came. "
+            "“The war will end soon enough for everyone here.”")
+    quotes = _quotes(nlp, finder, text)
+    # Four sentences on, the last quote is nobody's: kept (five words or more) without a speaker.
+    assert quotes[-1][1:5] == ("The war will end soon enough for everyone here.", None, None, False)
+
+
 def test_pronoun_speaker_is_the_previous_speaker(nlp, finder):
     quotes = _quotes(nlp, finder, "“The army will help,” said General Bajwa. “Peace matters to us all,” he added.")
     assert quotes[1][2:5] == ("Bajwa", "PAK_MIL", True)  # name "Bajwa", role "General"

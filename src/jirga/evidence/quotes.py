@@ -38,6 +38,10 @@ TITLES = frozenset({
     "negotiator", "commander", "source", "writer",
 })
 """Heads of a speaker phrase that, with no name, point back to the previous speaker ("the spokesperson")."""
+NEAR_SENTENCES = 2
+"""A quote with no reporting verb continues a speaker quoted at most this many sentences before."""
+PRONOUN_SENTENCES = 6
+"""A pronoun or bare title points back to a speaker quoted at most this many sentences before."""
 MAXIMUM_GAP = 4
 """Indirect speech: at most this many words between the reporting verb and its clause ("said on Thursday that")."""
 
@@ -113,10 +117,13 @@ def find_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     candidates += _indirect(doc, quoted)
     found: list[Quote] = []
     previous: Quote | None = None
+    previous_end = 0  # the sentence in which the previous attributed quote ends
     for quote, verb in sorted(candidates, key=lambda item: item[0].start):
+        if previous is not None and quote.sentence - previous_end > PRONOUN_SENTENCES:
+            previous = None
         if verb is not None:
             quote = _with_speaker(quote, verb, mentions, previous)
-        elif previous is not None and _opens_sentence(text, quote.start):
+        elif previous is not None and quote.sentence - previous_end <= NEAR_SENTENCES and _opens_sentence(text, quote.start):
             quote = replace(quote, speaker=previous.speaker, role=previous.role, actor=previous.actor, inherited=True)
         attributed = quote.speaker is not None or quote.actor is not None
         if not attributed and len(quote.text.split()) < UNATTRIBUTED_MINIMUM_WORDS:
@@ -124,6 +131,8 @@ def find_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
         found.append(quote)
         if attributed:
             previous = quote
+            last = doc.char_span(quote.end - 1, quote.end, alignment_mode="expand")
+            previous_end = sentence_index(doc, last.start) if last is not None else quote.sentence
     return found
 
 
