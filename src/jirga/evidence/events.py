@@ -115,7 +115,7 @@ def find_events(doc: Doc, mentions: list[Mention], document_date: dt.date | None
     """Events of ``doc`` in text order; dates resolved against ``document_date``."""
     events: list[Event] = []
     for token in tokens_with_lemma(doc, EVENT_LEMMAS):
-        if token.pos_ not in ("VERB", "AUX") and token.tag_ != "VBN":  # "are opposed to" parses as an adjective
+        if token.pos_ not in ("VERB", "AUX") and token.tag_ != "VBN":  # a participle tagged as an adjective counts
             continue
         category = category_of(token)
         subject = _subject(token) if category else None
