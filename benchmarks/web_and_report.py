@@ -5,7 +5,8 @@ Afghan scenario with every registered model.
 
 Prints a table: median and worst of 10 timed repetitions (after one warm-up) for
 ``POST /api/forecast`` (one salience edit, the shown issue's figures), ``GET /api/state``
-(the saved file, every issue's figures), and building the report's HTML.
+(what a page load asks: the saved file, its forecast, the first issue's figures), and building
+the report's HTML.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def main() -> None:
 
         rows = [
             ("POST /api/forecast (one edit)", *timed(change)),
-            ("GET /api/state (all figures)", *timed(lambda repeat: client.get("/api/state"))),
+            ("GET /api/state (page load)", *timed(lambda repeat: client.get("/api/state"))),
         ]
     result = run_forecast(scenario, models=list(MODELS))
     html: list[str] = []

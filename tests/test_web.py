@@ -75,7 +75,7 @@ def test_state_has_the_saved_file_its_version_and_forecasts(client: TestClient, 
     # cumulative weight 1, 2, 3 first reaches half of 3 at 60: median 60.
     assert forecasts(state) == {("war", "compromise"): 60.0, ("war", "median"): 60.0}
     assert {item["text"] for item in state["forecasts"] if item["model"] in BASELINES} == {"60.0"}
-    assert set(state["figures"]["war"]) == {"positions", "rounds"}
+    assert set(state["figures"]) == {"war"} and set(state["figures"]["war"]) == {"positions", "rounds"}
 
 
 def test_a_salience_edit_changes_the_forecast_without_touching_the_file(client: TestClient, folder: Path) -> None:
@@ -109,7 +109,8 @@ def test_every_model_forecasts_the_edited_scenario(client: TestClient, folder: P
 def test_forecast_draws_only_the_issue_the_page_shows(tmp_path: Path) -> None:
     shutil.copy(DATA / "web" / "two_issues.yaml", tmp_path / "two.yaml")
     client = TestClient(create_app(tmp_path / "two.yaml"))
-    assert set(client.get("/api/state").json()["figures"]) == {"ceasefire", "power"}
+    assert set(client.get("/api/state").json()["figures"]) == {"ceasefire"}
+    assert set(client.get("/api/state", params={"issue": "power"}).json()["figures"]) == {"power"}
     answer = client.post("/api/forecast", json={"edits": [], "issue": "power"}).json()
     assert set(answer["figures"]) == {"power"} and {item["issue"] for item in answer["forecasts"]} == {"ceasefire", "power"}
     unknown = client.post("/api/forecast", json={"edits": [], "issue": "peace"})

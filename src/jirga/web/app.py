@@ -390,9 +390,11 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         return Response(get_plotlyjs(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/api/state")
-    def state() -> dict[str, Any]:
-        """The saved scenario, its version, the models, the download formats, and its forecast."""
+    def state(issue: str = "") -> dict[str, Any]:
+        """The saved scenario, its version, the models, the download formats, its forecast, and
+        the figures of ``issue`` (the first issue when absent or unknown)."""
         scenario, version = workspace.read()
+        shown = issue if issue in {item.id for item in scenario.issues} else scenario.issues[0].id
         return {
             "scenario": scenario_payload(scenario),
             "version": version,
@@ -402,7 +404,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             "models": [{"name": name, "title": model.title} for name, model in MODELS.items()],
             "formats": [{"name": item.name, "description": item.description} for item in FORMATS.values()],
             "colours": {"models": list(figures.MODEL_COLOURS), "actors": list(figures.ACTOR_COLOURS)},
-            **forecast_payload(workspace.forecast(scenario)),
+            **forecast_payload(workspace.forecast(scenario), shown),
         }
 
     @app.post("/api/forecast")

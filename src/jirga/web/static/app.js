@@ -285,7 +285,7 @@ async function save() {
 }
 
 async function load() {
-  const answer = await api("/api/state");
+  const answer = await api(`/api/state?${new URLSearchParams({ issue: state.issue || "" })}`);
   state.base = answer.scenario;
   state.version = answer.version;
   state.readOnly = answer.read_only;
