@@ -16,6 +16,9 @@ const state = {
   saved: null,       // forecasts of the saved scenario, to mark what changed
   request: 0,        // number of the latest forecast request: older answers are dropped
   colours: { models: ["#888"], actors: ["#888"] },  // the charts' palettes, from the server
+  file: "",          // the scenario file's name
+  patches: [],       // the what-if patches that ship with jirga
+  montecarlo: null,  // the last Monte Carlo result shown
 };
 
 const colour = (palette, index) => palette[index % palette.length];
@@ -460,7 +463,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("whatif-form").addEventListener("submit", runWhatIf);
   $("whatif-text").addEventListener("input", () => { $("whatif-shipped").value = ""; });
   $("whatif-shipped").addEventListener("change", () => {
-    const patch = (state.patches || []).find((item) => item.name === $("whatif-shipped").value);
+    const patch = state.patches.find((item) => item.name === $("whatif-shipped").value);
     if (patch) $("whatif-text").value = patch.text;
   });
   for (const button of document.querySelectorAll("nav.tabs button")) button.addEventListener("click", () => selectTab(button.dataset.tab));
