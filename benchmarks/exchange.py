@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--decide-max", type=int, default=500, help="run decide on synthetic sets up to this many actor-issue cells")
     parser.add_argument("--decide-timeout", type=float, default=600.0)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=170)
     table = Table(title=f"Exchange model, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
     for column in ("data set", "actors x issues", "exchanges", "decide s", "jirga float s", "speed-up", "float max |Δ|", "jirga decimal s", "decimal = decide"):
         table.add_column(column, justify="left" if column == "data set" else "right")
@@ -153,7 +153,8 @@ def main() -> None:
             note = "timed out" if decide and decide.get("timeout") else "not run"
             row += [str(exchanges), note, f"{fast_seconds:.3f}", "", "", "", ""]
         table.add_row(*row)
-        console.print(table) if name == args.sets[-1] else None
+        console.print(" | ".join(row), style="dim")
+    console.print(table)
     console.print(f"[dim]decide: {REFERENCE} ({'found' if REFERENCE.exists() else 'missing: jirga only'}); cpu count {os.cpu_count()}, load {os.getloadavg()[0]:.1f}[/dim]")
 
 
