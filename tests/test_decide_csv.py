@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jirga.errors import JirgaError, ScenarioErrors
 from jirga.scenario import load_scenario, read_scenario, write_scenario
 from jirga.scenario.decide_csv import dump_decide, identifier, parse_decide, read_decide, sniff
 from jirga.scenario.formats import format_for
-from jirga.scenario.model import Scenario, Value
+from jirga.scenario.model import Actor, Issue, Scenario, Stance, Value
 
 DATA = Path(__file__).parent / "data" / "decide"
 
@@ -190,3 +193,45 @@ def test_cli_bad_decide_file_exits_2_with_one_line(tmp_path: Path) -> None:
 def _file(*rows: str) -> str:
     """An actor A and issues p, q, r (lines 1-4), then ``rows`` from line 5 on."""
     return "\n".join(["#A\tA\tA", "#P\tp\tp", "#P\tq\tq", "#P\tr\tr", *rows]) + "\n"
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    """Scenarios with every kind of number decide's format carries: bounds, anchors, status quo,
+    actor and per-stance capabilities, saliences, positions and dated stances."""
+    numbers = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+    n_actors, n_issues = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    actors = tuple(
+        Actor(id=f"a{index}", name=draw(st.text("ab '\t;", min_size=1, max_size=5)), capability=draw(st.floats(0, 1e4)))
+        for index in range(n_actors)
+    )
+    issues = []
+    for index in range(n_issues):
+        lower = draw(numbers)
+        upper = lower + draw(st.floats(min_value=1e-3, max_value=1e6))
+        inside = st.floats(min_value=lower, max_value=upper)
+        anchors = {draw(inside): draw(st.text("xyz '", min_size=1, max_size=4)) for _ in range(draw(st.integers(0, 2)))}
+        issues.append(Issue(id=f"i{index}", name=f"Issue {index}", lower=lower, upper=upper, anchors=anchors, status_quo=draw(st.none() | inside)))
+    stances = []
+    for actor in actors:
+        for issue in issues:
+            inside = st.floats(min_value=issue.lower, max_value=issue.upper)
+            for date in draw(st.lists(st.none() | st.dates(dt.date(2000, 1, 1), dt.date(2030, 1, 1)), max_size=2, unique=True)):
+                stances.append(
+                    Stance(
+                        actor=actor.id,
+                        issue=issue.id,
+                        position=draw(inside),
+                        salience=draw(st.floats(0, 1)),
+                        capability=draw(st.none() | st.floats(0, 1e4)),
+                        date=date,
+                    )
+                )
+    return Scenario(name="generated", actors=actors, issues=tuple(issues), stances=tuple(stances))
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios())
+def test_round_trip_keeps_every_number(scenario: Scenario) -> None:
+    back = parse_decide(dump_decide(scenario), "generated.csv")
+    assert _numbers(back) == _numbers(scenario)

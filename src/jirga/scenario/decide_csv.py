@@ -141,7 +141,7 @@ def _rows(text: str, path: Path) -> list[_Row]:
     line = 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
-            rows.append(_Row(line, [cell.strip() for cell in cells]))
+            rows.append(_Row(line, cells))
         line = reader.line_num + 1
     return rows
 
@@ -154,19 +154,20 @@ def _squash(cells: list[str], count: int) -> list[str]:
 
 
 def _collect(parsed: _Parsed, row: _Row) -> None:
-    kind, cells = row.cells[0], row.cells[1:]
+    kind, cells = row.cells[0].strip(), row.cells[1:]
     if kind not in ROW_KINDS:
         parsed.error(f"unknown row kind {kind!r} (known: {', '.join(ROW_KINDS)})", row.line, "kind")
         return
     if kind == "#/":
-        if cells[:1] == [_JIRGA]:
-            parsed.extras.append(_Row(row.line, cells[1:]))
+        if [cell.strip() for cell in cells[:1]] == [_JIRGA]:
+            parsed.extras.append(_Row(row.line, [cell.strip() for cell in cells[1:]]))
         return
     if kind == "#O":
         parsed.notes.append(" ".join(cell for cell in cells if cell))
         return
+    # Ids and numbers are read without surrounding blanks; names, descriptions and labels as written.
     item = _Row(row.line, _squash(cells, len(FIELDS[kind])))
-    first = item.cells[0] if item.cells else ""
+    first = item.cells[0].strip() if item.cells else ""
     if not first:
         parsed.error(f"missing {FIELDS[kind][0]}", row.line, FIELDS[kind][0])
         return
@@ -186,7 +187,8 @@ def _collect(parsed: _Parsed, row: _Row) -> None:
             parsed.scale_lines[first] = row.line
     else:
         numbers = [parsed.number(item, kind, index) for index in (2, 3, 4)]
-        if len(item.cells) < 2 or not item.cells[1]:
+        issue = _cell(item, 1).strip()
+        if not issue:
             parsed.error("missing issue", row.line, "issue")
             return
         if None in numbers:
@@ -194,7 +196,7 @@ def _collect(parsed: _Parsed, row: _Row) -> None:
         position, salience, power = numbers
         date = _date(parsed, item, row.line)
         # decide keeps the last row of a duplicated actor-issue pair; so do we (per date).
-        parsed.stances[(first, item.cells[1], date)] = (row.line, position, salience, power)  # type: ignore[assignment]
+        parsed.stances[(first, issue, date)] = (row.line, position, salience, power)  # type: ignore[assignment]
 
 
 def _build(parsed: _Parsed) -> Scenario | None:
@@ -277,7 +279,7 @@ def _build(parsed: _Parsed) -> Scenario | None:
 
 def _date(parsed: _Parsed, row: _Row, line: int) -> dt.date | None:
     """The stance date of a ``#D`` comment ``date=YYYY-MM-DD``; other comments are free text."""
-    found = _DATE.match(_cell(row, 5))
+    found = _DATE.match(_cell(row, 5).strip())
     if found is None:
         return None
     try:
