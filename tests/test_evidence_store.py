@@ -126,37 +126,37 @@ def test_near_duplicates_are_reported(tmp_path):
 
 
 def test_an_interrupted_ingest_keeps_committed_documents_and_no_half_document(tmp_path):
-    files = [_write(tmp_path, "a.txt", ARTICLE), _write(tmp_path, "b.txt", OTHER)]
+    files = [_write(tmp_path, "a.txt", ARTICLE), _write(tmp_path, "b.txt", OTHER), _write(tmp_path, "c.txt", ARTICLE + OTHER)]
     store_path = tmp_path / "s.duckdb"
 
     def interrupt(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        ingest(files, store_path, on_progress=interrupt)  # Ctrl-C right after the first document committed
+        ingest(files, store_path, batch_size=1, on_progress=interrupt)  # Ctrl-C right after the first commit
     assert _count(store_path, "documents") == 1
 
     from jirga.evidence import store as store_module
 
     original = store_module.Store._insert
 
-    def failing_insert(self, table, document_id, rows):
+    def failing_insert(self, table, rows):
         if table == "events":
             raise RuntimeError("disk full")
-        original(self, table, document_id, rows)
+        original(self, table, rows)
 
     store_module.Store._insert = failing_insert
     try:
         with pytest.raises(RuntimeError):
-            ingest(files, store_path)
+            ingest(files, store_path, batch_size=2)  # b and c in one transaction, failing half-way
     finally:
         store_module.Store._insert = original
-    # The second document failed part-way: none of its rows are in any table.
+    # Neither b nor c is in any table: no half-written document.
     with open_store(store_path, read_only=True) as store:
-        ids = {row["id"] for row in store.query("SELECT id FROM documents")}
+        assert [row["name"] for row in store.query("SELECT name FROM documents")] == ["a"]
         for table in ("sentences", "mentions", "quotes", "events", "stances"):
-            assert {row["document_id"] for row in store.query(f"SELECT DISTINCT document_id FROM {table}")} <= ids
-    assert ingest(files, store_path).added == ["b"]
+            assert {row["document_id"] for row in store.query(f"SELECT DISTINCT document_id FROM {table}")} == {content_id(normalise(ARTICLE))}
+    assert ingest(files, store_path).added == ["b", "c"]
 
 
 def test_document_text_by_id_or_name(tmp_path):

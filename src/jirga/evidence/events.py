@@ -169,12 +169,21 @@ def _previous_person(doc: Doc, mentions: list[Mention], token: int) -> list[Ment
 
 def _date(sentence: Span, verb: Token, document_date: dt.date | None) -> tuple:
     """The date expression of the sentence nearest the verb, resolved in the tense of the verb it modifies."""
-    dates = sorted((entity for entity in sentence.ents if entity.label_ == "DATE"), key=lambda entity: abs(entity.start - verb.i))
+    dates = sorted(_entities(sentence, ("DATE",)), key=lambda entity: abs(entity.start - verb.i))
     for entity in dates:
         resolved = resolve_date(entity.text, document_date, past=_is_past(_governing_verb(entity.root)))
         if resolved is not None:
             return resolved.date, entity.text, resolved.precision, resolved.relative
     return None, None, None, False
+
+
+def _entities(sentence: Span, labels: tuple[str, ...]) -> list[Span]:
+    """The sentence's entities with one of ``labels`` (the doc's entity list read once, not per sentence)."""
+    doc = sentence.doc
+    entities = doc.user_data.get("jirga_entities")
+    if entities is None:
+        entities = doc.user_data["jirga_entities"] = list(doc.ents)
+    return [entity for entity in entities if entity.label_ in labels and sentence.start <= entity.start and entity.end <= sentence.end]
 
 
 def _governing_verb(token: Token) -> Token:
@@ -194,7 +203,7 @@ def _place(sentence: Span, mentions: list[Mention], verb: Token) -> str | None:
     places = [mention for mention in mentions if mention.place and sentence.start_char <= mention.start < sentence.end_char]
     if places:
         return min(places, key=lambda mention: abs(mention.start - verb.idx)).text
-    for entity in sentence.ents:
-        if entity.label_ in ("GPE", "LOC", "FAC") and entity.root.dep_ == "pobj" and entity.root.head.lower_ in ("in", "at"):
+    for entity in _entities(sentence, ("GPE", "LOC", "FAC")):
+        if entity.root.dep_ == "pobj" and entity.root.head.lower_ in ("in", "at"):
             return entity.text
     return None

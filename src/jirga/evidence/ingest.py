@@ -32,7 +32,7 @@ from jirga.evidence.gazetteer import Gazetteer, MentionFinder, sentences
 from jirga.evidence.nlp import load_pipeline
 from jirga.evidence.quotes import find_quotes
 from jirga.evidence.stances import find_stances
-from jirga.evidence.store import DocumentRecord, Store, open_store
+from jirga.evidence.store import DocumentRecord, StoredDocument, open_store
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -287,8 +287,9 @@ def ingest(
 ) -> IngestReport:
     """Read, parse, extract and store every new document of ``paths``; see :class:`IngestReport`.
 
+    Documents are parsed ``batch_size`` at a time and each batch is stored in one transaction.
     ``processes`` is spaCy's ``n_process`` (default: 2 when there are 64 or more new documents
-    and two cores, else 1). ``on_progress(done, total)`` is called after each stored document.
+    and two cores, else 1). ``on_progress(done, total)`` is called for each stored document.
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -310,20 +311,25 @@ def ingest(
         ids, signatures = store.signatures()
         texts = (record.text for record in pending)
         docs = nlp.pipe(texts, batch_size=batch_size, n_process=processes)
-        for done, record in enumerate(pending, start=1):
+        batch: list[StoredDocument] = []
+        for index, record in enumerate(pending):
             waiting = time.perf_counter()
             doc = next(docs)
             report.parse_seconds += time.perf_counter() - waiting
             signature = minhash(record.text)
             duplicates = similar_documents(signature, ids, signatures)
-            store.add_document(record, signature, len(record.text.split()), extract(doc, finder, record.date), duplicates)
+            batch.append(StoredDocument(record, signature, len(record.text.split()), extract(doc, finder, record.date), duplicates))
             ids.append(record.id)
             signatures = signature[None, :] if signatures.size == 0 else np.vstack([signatures, signature])
-            report.added.append(record.name)
-            report.words += len(record.text.split())
-            report.near_duplicates.extend((record.name, other, similarity) for other, similarity in duplicates)
-            if on_progress is not None:
-                on_progress(done, len(pending))
+            if len(batch) == batch_size or index == len(pending) - 1:
+                store.add_documents(batch)  # one transaction per batch
+                for item in batch:
+                    report.added.append(item.record.name)
+                    report.words += item.words
+                    report.near_duplicates.extend((item.record.name, other, similarity) for other, similarity in item.duplicates)
+                    if on_progress is not None:
+                        on_progress(len(report.added), len(pending))
+                batch = []
     report.seconds = time.perf_counter() - started
     return report
 

@@ -13,6 +13,7 @@ reporting verb with a clausal complement outside any quote ("X said that ...").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -64,12 +65,16 @@ class Quote:
     """True when the speaker was carried over from the previous quote (pronoun, title or no verb)."""
 
 
+_MARKS = re.compile("[\n“”\"]")
+
+
 def quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the words between paired quotation marks, marks excluded."""
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     paragraph_start = 0
-    for index, char in enumerate(text):
+    for match in _MARKS.finditer(text):
+        index, char = match.start(), match.group()
         if char == "\n":
             if open_at is not None and (index + 1 < len(text) and text[index + 1] == "\n" or index - open_at > 2000):
                 spans.append((open_at, index))

@@ -1,8 +1,8 @@
 """The evidence store: one DuckDB file with documents and everything extracted from them.
 
-Every document is written in one transaction together with its sentences, mentions,
-quotes, events and stances: an interrupted ingest leaves the documents committed before
-it and nothing of the one in flight. Offsets are character offsets into the document text.
+Documents are written in transactions together with their sentences, mentions, quotes,
+events and stances: an interrupted ingest leaves the documents committed before it and
+nothing of those in flight. Offsets are character offsets into the document text.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ CREATE TABLE IF NOT EXISTS duplicates (document_id VARCHAR, similar_to VARCHAR, 
 """
 
 COLUMNS = {
+    "documents": ["id", "name", "title", "publisher", "url", "date", "date_guessed", "date_note", "path", "text", "words",
+                  "signature", "ingested"],
     "sentences": ["document_id", "sentence", "start", "end"],
     "mentions": ["document_id", "start", "end", "text", "label", "actor", "sentence", "place"],
     "quotes": ["document_id", "start", "end", "text", "kind", "speaker", "role", "actor", "verb", "sentence", "inherited"],
     "events": ["document_id", "start", "end", "trigger", "trigger_start", "category", "source", "target", "sentence",
                "date", "date_text", "date_precision", "date_relative", "place"],
     "stances": ["document_id", "start", "end", "actor", "verb", "polarity", "object_text", "sentence"],
+    "duplicates": ["document_id", "similar_to", "similarity"],
 }
 
 
@@ -68,6 +71,18 @@ class DocumentRecord:
     date_note: str
     path: str
     text: str
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document ready to store: its record, MinHash signature, word count, extractions by table
+    (``sentences``, ``mentions``, ``quotes``, ``events``, ``stances``) and near duplicates."""
+
+    record: DocumentRecord
+    signature: np.ndarray
+    words: int
+    extracted: dict[str, list[Any]]
+    duplicates: list[tuple[str, float]]
 
 
 class Store:
@@ -93,33 +108,37 @@ class Store:
             return [], np.zeros((0, 0), dtype=np.uint64)
         return [row[0] for row in rows], np.array([row[1] for row in rows], dtype=np.uint64)
 
-    def add_document(self, record: DocumentRecord, signature: np.ndarray, words: int, extracted: dict[str, list[Any]],
-                     duplicates: list[tuple[str, float]]) -> None:
-        """Write a document with all its extractions in one transaction."""
+    def add_documents(self, documents: list[StoredDocument]) -> None:
+        """Write documents with all their extractions in one transaction: all of them or none."""
+        if not documents:
+            return
         connection = self.connection
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         connection.begin()
         try:
-            connection.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [record.id, record.name, record.title, record.publisher, record.url, record.date, record.date_guessed,
-                 record.date_note, record.path, record.text, words, [int(value) for value in signature],
-                 dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)],
-            )
-            for table, rows in extracted.items():
-                self._insert(table, record.id, rows)
-            for similar_to, similarity in duplicates:
-                connection.execute("INSERT INTO duplicates VALUES (?, ?, ?)", [record.id, similar_to, similarity])
+            self._insert("documents", [
+                {**asdict(item.record), "words": item.words, "signature": [int(value) for value in item.signature], "ingested": now}
+                for item in documents
+            ])
+            for table in COLUMNS:
+                if table != "documents":
+                    self._insert(table, [
+                        {"document_id": item.record.id, **(row if isinstance(row, dict) else asdict(row))}
+                        for item in documents for row in item.extracted.get(table, [])
+                    ])
+            self._insert("duplicates", [
+                {"document_id": item.record.id, "similar_to": other, "similarity": similarity}
+                for item in documents for other, similarity in item.duplicates
+            ])
             connection.commit()
         except BaseException:
             connection.rollback()
             raise
 
-    def _insert(self, table: str, document_id: str, rows: list[Any]) -> None:
+    def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        columns = COLUMNS[table]
-        records = [{"document_id": document_id, **(row if isinstance(row, dict) else asdict(row))} for row in rows]
-        frame = pd.DataFrame.from_records(records)[columns]  # noqa: F841 (read by DuckDB below)
+        frame = pd.DataFrame.from_records(rows, columns=COLUMNS[table])  # noqa: F841 (read by DuckDB below)
         self.connection.execute(f"INSERT INTO {table} SELECT * FROM frame")
 
     def document_text(self, document_id: str) -> str | None:
