@@ -4,7 +4,6 @@ oversized and malformed uploads, non-numeric and out-of-range numbers, a stale v
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import threading
 import time
@@ -356,11 +355,21 @@ def test_a_broken_scenario_fails_at_start_with_its_line(tmp_path: Path) -> None:
         create_app(path)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_an_unreadable_scenario_is_a_clear_error(client: TestClient, folder: Path) -> None:
-    (folder / "tiny.yaml").chmod(0)
+    # A file that cannot be read (here: replaced by a folder, which even root cannot read as a file).
+    path = folder / "tiny.yaml"
+    path.unlink()
+    path.mkdir()
     answer = client.get("/api/state")
-    assert answer.status_code == 422 and "Permission denied" in answer.json()["detail"]
+    assert answer.status_code == 422 and answer.json()["detail"] == f"{path}: Is a directory"
+
+
+def test_a_scenario_broken_on_disk_is_reported_with_its_line(client: TestClient, folder: Path) -> None:
+    path = folder / "tiny.yaml"
+    path.write_text(path.read_text().replace("salience: 0.5", "salience: 5"))
+    answer = client.get("/api/state")
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith(f"{path}:") and "stances[0].salience" in answer.json()["detail"]
 
 
 # --- Monte Carlo, what-if and jobs -------------------------------------------------------------
