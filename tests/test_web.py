@@ -339,6 +339,14 @@ def test_files_inside_the_data_directory_are_served(client: TestClient, folder: 
     assert answer.status_code == 200 and answer.content == (folder / "tiny.yaml").read_bytes()
 
 
+def test_an_uploaded_page_cannot_run_scripts_as_the_app(client: TestClient) -> None:
+    page = b"<html><body><script>fetch('/api/save', {method: 'POST'})</script>Talks resumed.</body></html>"
+    assert client.post("/api/upload", files={"file": ("evil.html", page, "text/html")}).status_code == 200
+    answer = client.get("/files/articles/evil.html")
+    assert answer.status_code == 200
+    assert answer.headers["content-security-policy"] == "sandbox" and answer.headers["x-content-type-options"] == "nosniff"
+
+
 def test_a_scenario_outside_the_data_directory_is_refused(folder: Path) -> None:
     from jirga.errors import JirgaError
 

@@ -58,6 +58,8 @@ WEB_BATCH_SIZE = 100
 --batch-size 100`` gives the same numbers)."""
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md")
 UPLOADS = "articles"
+UNTRUSTED_FILE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+"""Headers of every file served from the data directory: its content is not the app's."""
 
 
 class EditsRequest(BaseModel):
@@ -593,7 +595,8 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
 
     @app.get("/files/{relative:path}")
     def files(relative: str) -> FileResponse:
-        """A file of the data directory (an uploaded article, the scenario itself)."""
-        return FileResponse(workspace.inside(relative))
+        """A file of the data directory (an uploaded article, the scenario itself). Served in a
+        sandbox: an uploaded HTML page cannot run scripts with the app's origin."""
+        return FileResponse(workspace.inside(relative), headers=UNTRUSTED_FILE_HEADERS)
 
     return app
