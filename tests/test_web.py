@@ -339,6 +339,18 @@ def test_files_inside_the_data_directory_are_served(client: TestClient, folder: 
     assert answer.status_code == 200 and answer.content == (folder / "tiny.yaml").read_bytes()
 
 
+def test_another_site_cannot_post_to_the_app(client: TestClient, folder: Path) -> None:
+    before = (folder / "tiny.yaml").read_bytes()
+    version = client.get("/api/state").json()["version"]
+    body = {**salience_of_alpha(1.0), "version": version}
+    refused = client.post("/api/save", json=body, headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403 and refused.json()["detail"] == "a page of http://evil.example may not change this scenario"
+    upload = client.post("/api/upload", files={"file": ("a.txt", b"text", "text/plain")}, headers={"Origin": "http://127.0.0.1:9"})
+    assert upload.status_code == 403
+    assert (folder / "tiny.yaml").read_bytes() == before and not (folder / "articles").exists()
+    assert client.post("/api/save", json=body, headers={"Origin": "http://testserver"}).status_code == 200  # the app's own page
+
+
 def test_an_uploaded_page_cannot_run_scripts_as_the_app(client: TestClient) -> None:
     page = b"<html><body><script>fetch('/api/save', {method: 'POST'})</script>Talks resumed.</body></html>"
     assert client.post("/api/upload", files={"file": ("evil.html", page, "text/html")}).status_code == 200

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as quote_url
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -338,6 +338,25 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class SameOrigin:
+    """ASGI middleware: HTTP 403 for a request that changes something (not GET or HEAD) sent by
+    a page of another site, told by its ``Origin`` header. The app has no login, so without
+    this any web page open in the same browser could post edits or uploads to it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin and urlsplit(origin).netloc != host:
+                await JSONResponse({"detail": f"a page of {origin} may not change this scenario"}, status_code=403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | None = None, seed: int = 0, store: str | Path | None = None) -> FastAPI:
     """The app editing ``scenario`` (read-only: the embedded default when None).
 
@@ -367,6 +386,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
     jobs = Jobs()
     app.state.jobs = jobs
     app.add_middleware(BodyLimit, limits={"/api/upload": MAX_UPLOAD + (64 << 10)}, default=MAX_BODY)
+    app.add_middleware(SameOrigin)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(JirgaError)
