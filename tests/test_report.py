@@ -242,6 +242,22 @@ def test_an_unknown_patch_fails_before_any_run(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
+def test_a_patch_that_does_not_fit_fails_before_any_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jirga.errors import JirgaError
+    from jirga.report import analysis
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the Monte Carlo ran before the patch was checked")
+
+    monkeypatch.setattr(analysis, "run_montecarlo_all", must_not_run)
+    patch = tmp_path / "stranger.yaml"
+    patch.write_text("name: a stranger\nchanges:\n  - drop: nobody\n")
+    result = runner.invoke(app, ["report", str(TWO_ISSUES), "--runs", "1000", "--patch", str(patch), "--out", str(tmp_path / "r.html")])
+    assert isinstance(result.exception, JirgaError)
+    assert str(result.exception).startswith(f"{patch}:3: changes[0].drop: unknown actor 'nobody'")
+    assert not (tmp_path / "r.html").exists()
+
+
 # --- the evidence store ---------------------------------------------------------------------------
 
 

@@ -69,10 +69,12 @@ def _analysis_sections(result, runs: int, sensitivity: bool, patches: list[str],
     """The Monte Carlo, sensitivity and what-if sections asked for, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from jirga.analysis.whatif import load_patch, resolve_patch
+    from jirga.analysis.whatif import apply_patch, load_patch, resolve_patch
     from jirga.report import analysis
 
-    loaded_patches = [load_patch(resolve_patch(item)) for item in patches]  # bad patches fail before any long run
+    loaded_patches = [load_patch(resolve_patch(item)) for item in patches]
+    for patch in loaded_patches:  # a patch that does not fit the scenario fails before any long run
+        apply_patch(result.scenario, patch)
     sections = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
