@@ -245,7 +245,7 @@ def test_risk_attitudes_by_hand():
 
 def test_conditional_pce_ignores_padding():
     victory = np.array([[[0.5, 0.8, 0.1], [0.2, 0.5, 0.9], [0.9, 0.1, 0.5]]])
-    padded = condorcet_probability("Conditional", victory, victory, np.array([[True, True, False]]), "Linear")
+    padded = condorcet_probability("Conditional", victory, victory, np.array([[True, True, False]]))
     # P ∝ (0.5 * 0.8, 0.2 * 0.5) = (0.4, 0.1)
     np.testing.assert_allclose(padded, [[0.8, 0.2, 0.0]], atol=1e-15)
 

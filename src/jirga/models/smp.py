@@ -371,7 +371,7 @@ def victory_matrix(model: str, strength: Array) -> Array:
     return matrix
 
 
-def condorcet_probability(pce: str, victory: Array, strength: Array, valid: BoolArray, vpm: str) -> Array:
+def condorcet_probability(pce: str, victory: Array, strength: Array, valid: BoolArray) -> Array:
     """The probabilistic Condorcet election: each valid option's chance of being chosen.
 
     ``victory`` and ``strength`` are ``(g, m, m)`` for ``g`` independent elections, ``valid``
@@ -437,7 +437,7 @@ def election(
     victory = victory_matrix(vpm, strength)
     if valid is None:
         valid = np.ones(utility.shape[::2], dtype=bool)
-    return condorcet_probability(pce, victory, strength, valid, vpm)
+    return condorcet_probability(pce, victory, strength, valid)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -769,21 +769,29 @@ class _Run:
         utility = self.option_utilities(state, offers)
         support, opposition = coalitions(model.voting_rule, self.capability, utility)
         slots, valid = self._option_lists(offers)
-        batch = np.arange(self.n_batch)[:, None, None, None]
-        first, second = slots[:, :, :, None], slots[:, :, None, :]
-        later = np.tri(slots.shape[-1], slots.shape[-1], -1, dtype=bool)
-        strength = np.where(later, support[batch, first, second], opposition[batch, second, first])
-        shape = strength.shape
-        strength = strength.reshape(-1, shape[-2], shape[-1])
-        victory = victory_matrix(model.victory_probability, strength)
-        probability = condorcet_probability(model.pce, victory, strength, valid.reshape(-1, shape[-1]), model.victory_probability)
-        probability = probability.reshape(shape[:-1])
+        probability = np.zeros(slots.shape)
+        probability[..., 0] = 1.0  # a list of one option: the status quo, for sure
+        length = valid.sum(axis=-1)
+        # elections of similar size together (widths 2, 4, 8, ...), so that one long list does
+        # not pad every other list to its length
+        width_class = np.ceil(np.log2(np.maximum(length, 1))).astype(int)
+        for power in np.unique(width_class[length > 1]):
+            batch, actor = np.nonzero((width_class == power) & (length > 1))
+            width = min(2**power, slots.shape[-1])
+            chosen = slots[batch, actor, :width]
+            first, second = chosen[:, :, None], chosen[:, None, :]
+            later = np.tri(width, width, -1, dtype=bool)
+            group = batch[:, None, None]
+            strength = np.where(later, support[group, first, second], opposition[group, second, first])
+            victory = victory_matrix(model.victory_probability, strength)
+            listed = valid[batch, actor, :width]
+            probability[batch, actor, :width] = condorcet_probability(model.pce, victory, strength, listed)
         if model.transitions == "Deterministic":
             pick = np.argmax(np.where(valid, np.abs(probability), -1.0), axis=-1)
         else:
             draw = self.rng.random(probability.shape[:-1])
             reached = (draw[..., None] <= np.add.accumulate(probability, axis=-1)) & valid
-            pick = np.where(reached.any(axis=-1), np.argmax(reached, axis=-1), valid.sum(axis=-1) - 1)
+            pick = np.where(reached.any(axis=-1), np.argmax(reached, axis=-1), length - 1)
         option = np.take_along_axis(slots, pick[..., None], axis=-1)[..., 0]
         return self._apply(state.position, offers, option)
 
