@@ -89,7 +89,7 @@ class ExchangeModel:
         if int(self.rounds) != self.rounds or self.rounds < 0:
             raise JirgaError(f"must be a whole number >= 0, got {self.rounds}", field="rounds")
         if not isinstance(self.tie_decisions, str) or self.tie_decisions.strip("01"):
-            raise JirgaError("is a string of 0 and 1", field="tie_decisions")
+            raise JirgaError("is a string of 0 and 1; quote it on the command line: tie_decisions='0110'", field="tie_decisions")
         if self.arithmetic == "decimal" and self.variant != "equal-gain":
             raise JirgaError("decimal arithmetic reproduces decide's equal-gain model only", field="arithmetic")
 
