@@ -209,66 +209,76 @@ class _RoundOutcome:
     externalities: dict[str, Array]
 
 
-class _Candidates:
-    """Every candidate exchange of a round as arrays; side 0 is decide's actor I, side 1 is J.
+FIXED_FIELDS = (
+    "target", "start", "ratio", "supply_salience", "demand_salience",
+    "supply_capability", "supply_total", "supply_weight", "supply_base",
+)
+STATE_FIELDS = ("supply_at", "prefix_sum", "prefix_min", "prefix_max", "move", "y", "eu", "nbs0", "nbs1", "update_sum")
+
+
+class _Block:
+    """Candidate exchanges as packed arrays; side 0 is decide's actor I, side 1 is J.
 
     I supplies issue q (the second of the pair) and demands p; J supplies p and demands q.
-    Per side: ``actor``, ``supply``, ``demand`` (indices); ``target``, the partner's position on
-    the side's supply issue, where a full move ends; ``start`` and ``supply_at``, the side's
-    position on its supply issue at round start and now; the move history as a prefix (sum,
-    min, max) and its last entry (``move``); the voting position ``y``; ``eu``; ``nbs0``/``nbs1``,
-    the weighted mean of the supply issue before and after the side's move; ``ratio``, the
-    partner's exchange ratio per unit of the side's; and ``updates``, voting positions of other
-    actors on the side's supply issue that this candidate takes as given.
+    ``fixed`` holds, per field of FIXED_FIELDS and side, what a round does not change:
+    ``target``, the partner's position on the side's supply issue, where a full move ends;
+    ``start``, the side's position there at round start; ``ratio``, the partner's exchange
+    ratio per unit of the side's; s, c and W = Σ s c of the supply issue and the side's
+    actor's s on its demand issue; the actor's weight s c and the issue's Σ x s c at round
+    start. ``state`` holds what realisations change: ``supply_at``, the side's position on its
+    supply issue now; the move history as a prefix (sum, min, max) and its last entry
+    (``move``); the voting position ``y``; ``eu``; ``nbs0``/``nbs1``, the weighted mean of the
+    supply issue before and after the side's move; and ``update_sum`` (float arithmetic), Σ
+    over other actors' updates of (update - x) s c. Each field name is a (2, n) view, so a
+    block of ``rows`` is gathered and written back with one indexing operation per array.
+    """
+
+    def __init__(self, rows: IntArray, fixed: Array, state: Array, gain: Array, valid: BoolArray) -> None:
+        self.rows, self.fixed, self.state, self.gain, self.valid = rows, fixed, state, gain, valid
+        for index, name in enumerate(FIXED_FIELDS):
+            setattr(self, name, fixed[index])
+        for index, name in enumerate(STATE_FIELDS):
+            setattr(self, name, state[index])
+
+    def freeze(self, sides: BoolArray) -> None:
+        """Move the last move of the marked sides into the prefix of their history."""
+        move = self.move
+        self.prefix_sum[...] = np.where(sides, self.prefix_sum + move, self.prefix_sum)
+        self.prefix_min[...] = np.where(sides, np.minimum(self.prefix_min, move), self.prefix_min)
+        self.prefix_max[...] = np.where(sides, np.maximum(self.prefix_max, move), self.prefix_max)
+
+
+class _Candidates(_Block):
+    """Every candidate exchange of a round (a _Block over all rows) and what identifies it.
+
+    Per side: ``actor``, ``supply``, ``demand`` (indices) and ``supply_key``/``demand_key``
+    (actor x n_issues + issue); per row: ``pair`` and ``inner`` (0: the partners are in groups
+    A and D of their issue pair, 1: in B and C). ``updates`` are voting positions of other
+    actors on the side's supply issue that the candidate takes as given (decide's updates).
     """
 
     def __init__(self, size: int, n_actors: int, number: _Numbers) -> None:
-        shape = (2, size)
-
-        def values(fill: Any = 0) -> Array:
-            return np.full(shape, fill, dtype=number.dtype)
-
-        self.actor = np.zeros(shape, dtype=np.int64)
-        self.supply = np.zeros(shape, dtype=np.int64)
-        self.demand = np.zeros(shape, dtype=np.int64)
-        self.target, self.start, self.supply_at = values(), values(), values()
-        self.prefix_sum, self.prefix_min, self.prefix_max = values(), values(np.inf), values(-np.inf)
-        self.move, self.y, self.eu, self.nbs0, self.nbs1, self.ratio = values(), values(), values(), values(), values(), values()
-        self.supply_salience, self.demand_salience = values(), values()
-        self.supply_capability, self.supply_total = values(), values()
-        """s and c of the side's actor on its supply issue, its s on its demand issue, W of its supply issue."""
-        self.has_move = np.zeros(shape, dtype=bool)
+        state = np.zeros((len(STATE_FIELDS), 2, size), dtype=number.dtype)
+        state[STATE_FIELDS.index("prefix_min")] = np.inf
+        state[STATE_FIELDS.index("prefix_max")] = -np.inf
+        fixed = np.zeros((len(FIXED_FIELDS), 2, size), dtype=number.dtype)
+        super().__init__(np.arange(size), fixed, state, np.zeros(size, dtype=number.dtype), np.zeros(size, dtype=bool))
+        self.keys = np.zeros((5, 2, size), dtype=np.int64)
+        self.supply_key, self.demand_key, self.actor, self.supply, self.demand = self.keys
         self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
-        self.update_sum = np.zeros(shape)
-        """Float arithmetic: Σ over other actors' updates of (update - x) s c, kept as they change."""
         self.has_update = np.zeros((2, size, n_actors), dtype=bool)
-        self.gain = np.zeros(size, dtype=number.dtype)
-        self.valid = np.zeros(size, dtype=bool)
         self.pair = np.zeros(size, dtype=np.int64)
         self.inner = np.zeros(size, dtype=np.int64)
-        """0: the partners are in groups A and D of their issue pair, 1: in B and C."""
 
-    def freeze(self, sides: IntArray, rows: IntArray) -> None:
-        """Move the last move of each (side, row) into the prefix; a push follows."""
-        had = self.has_move[sides, rows]
-        sides, rows = sides[had], rows[had]
-        held = self.move[sides, rows]
-        self.prefix_sum[sides, rows] = self.prefix_sum[sides, rows] + held
-        self.prefix_min[sides, rows] = np.minimum(self.prefix_min[sides, rows], held)
-        self.prefix_max[sides, rows] = np.maximum(self.prefix_max[sides, rows], held)
-        self.has_move[sides, rows] = False
+    def take(self, rows: IntArray) -> _Block:
+        """A copy of ``rows``."""
+        return _Block(rows, self.fixed[:, :, rows], self.state[:, :, rows], self.gain[rows], self.valid[rows])
 
-    def push(self, rows: IntArray, moves: Array) -> None:
-        """Append ``moves[side]`` to the move history of both sides of ``rows``."""
-        both = np.broadcast_to(np.array([[0], [1]]), (2, rows.size))
-        flat_rows = np.broadcast_to(rows, (2, rows.size))
-        self.freeze(both.ravel(), flat_rows.ravel())
-        self.move[:, rows] = moves
-        self.has_move[:, rows] = True
-
-    def pop(self, rows: IntArray) -> None:
-        """Drop the last move of both sides (decide's invalidate_move); a push always follows."""
-        self.has_move[:, rows] = False
+    def put(self, block: _Block) -> None:
+        """Write a block's state, gains and validity back."""
+        self.state[:, :, block.rows] = block.state
+        self.gain[block.rows] = block.gain
+        self.valid[block.rows] = block.valid
 
 
 class _Game:
@@ -307,8 +317,7 @@ class _Game:
         both = self.problem.present[:, self.pair_p] & self.problem.present[:, self.pair_q]
         self.groups = np.where(both, groups, -1)
         self.cand = self._candidates(rng)
-        if self.cand.gain.size:
-            self._calculate(np.arange(self.cand.gain.size))
+        self._evaluate(self.cand)
         realised = np.array(self._realise_all(), dtype=np.int64)
         voting, next_position = position.copy(), position.copy()
         if realised.size:
@@ -360,6 +369,10 @@ class _Game:
         cand.demand_salience[:] = s[cand.actor, cand.demand]
         cand.supply_capability[:] = self.capability[cand.actor, cand.supply]
         cand.supply_total[:] = self.total[cand.supply]
+        cand.supply_weight[:] = self.weight[cand.actor, cand.supply]
+        cand.supply_base[:] = self.base[cand.supply]
+        cand.supply_key[:] = cand.actor * self.problem.n_issues + cand.supply
+        cand.demand_key[:] = cand.actor * self.problem.n_issues + cand.demand
         s_ip, s_iq, s_jp, s_jq = s[actor_i, p], s[actor_i, q], s[actor_j, p], s[actor_j, q]
         if self.variant == "equal-gain":
             # decide's by_exchange_ratio: equal gains need r_q (s_iq + s_jq) = r_p (s_ip + s_jp).
@@ -478,31 +491,31 @@ class _Game:
         """decide's AbstractExchange.recalculate of ``rows`` (candidates that share an actor and
         a supply or demand issue with ``chosen``) after ``chosen`` was realised."""
         cand = self.cand
-        actor, supply, demand = cand.actor[:, chosen].copy(), cand.supply[:, chosen].copy(), cand.demand[:, chosen].copy()
-        y, start = cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
-        actors, supplies, demands = cand.actor[:, rows], cand.supply[:, rows], cand.demand[:, rows]
+        supply_key, demand_key = cand.keys[:2, :, rows]
+        chosen_supply, chosen_demand = cand.supply_key[:, chosen].copy(), cand.demand_key[:, chosen].copy()
+        actor, y, start = cand.actor[:, chosen].copy(), cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
+        # A side that demands what a realised side demanded: the realised partner's voting
+        # position becomes an update for this candidate's supplier of that issue.
+        to_i = demand_key == chosen_demand[1]
+        to_j = demand_key == chosen_demand[0]
+        sides, columns = np.nonzero(to_i | to_j)
+        if sides.size:
+            giver = to_j[sides, columns].astype(np.int64)
+            self._set_update(1 - sides, rows[columns], actor[giver], y[giver], start[giver])
+        block = cand.take(rows)
         # A side that already supplied this issue now starts from its voting position there;
         # decide appends the realised move to its history and pops it again: its own last move
         # stays in the history and the recalculated one comes after it.
-        as_i = (actors == actor[0]) & (supplies == supply[0])
-        as_j = ~as_i & (actors == actor[1]) & (supplies == supply[1])
+        as_i = supply_key == chosen_supply[0]
+        as_j = ~as_i & (supply_key == chosen_supply[1])
         overlap = as_i | as_j
-        sides, columns = np.nonzero(overlap)
-        if sides.size:
-            cand.supply_at[sides, rows[columns]] = np.where(as_i[sides, columns], y[0], y[1])
-            cand.freeze(sides, rows[columns])
-        # A side that demands what a realised side demanded: the realised partner's voting
-        # position becomes an update for this candidate's supplier of that issue.
-        to_i = (actors == actor[1]) & (demands == demand[1])
-        to_j = (actors == actor[0]) & (demands == demand[0])
-        sides, columns = np.nonzero(to_i | to_j)
-        if sides.size:
-            giver = np.where(to_j[sides, columns], 1, 0)
-            self._set_update(1 - sides, rows[columns], actor[giver], y[giver], start[giver])
+        if overlap.any():
+            block.supply_at[...] = np.where(as_i, y[0], np.where(as_j, y[1], block.supply_at))
+            block.freeze(overlap)
         # Every row shares a supply or demand side with the realised exchange: decide drops the
         # last moves of both sides and recalculates.
-        cand.pop(rows)
-        self._calculate(rows)
+        self._evaluate(block)
+        cand.put(block)
 
     def _set_update(self, sides: IntArray, rows: IntArray, giver: IntArray, y: Array, start: Array) -> None:
         """decide's update_updates: the giver's voting position y on these sides' supply issues.
@@ -522,118 +535,122 @@ class _Game:
         cand.has_update[sides, rows, giver] = True
 
     # ------------------------------------------------------------------ one exchange's numbers
-    def _numerator(self, side: int, rows: IntArray, at: Array, updates_last: bool = False) -> Array:
-        """Σ_k x_k s_k c_k of the side's supply issue with this candidate's updates and the side's
-        actor at ``at`` (decide's adjusted_nbs; ``updates_last`` applies the updates after
-        placing the actor, as decide's adjusted_nbs_by_position does, so that an update of the
-        actor itself wins). Decimal arithmetic sums every term in decide's order; float64 adds
-        the changes to the round's sum."""
+    def _means(self, block: _Block, at: Array) -> Array:
+        """Both sides' supply-issue weighted means with the candidates' updates and the side's
+        actor at ``at`` (decide's adjusted_nbs): Σ_k x_k s_k c_k / W. Float64 adds the changes to
+        the round's sum; Decimal arithmetic sums every term in decide's order."""
+        if not self.number.decimal:
+            return (block.supply_base + block.update_sum + (at - block.start) * block.supply_weight) / block.supply_total
+        columns = np.arange(block.rows.size)
+        numerator = [self._numerator(block, side, columns, at[side]) for side in (0, 1)]
+        return np.array(numerator, dtype=object).reshape(at.shape) / block.supply_total
+
+    def _numerator(self, block: _Block, side: int, columns: IntArray, at: Array, updates_last: bool = False) -> Array:
+        """Σ_k x_k s_k c_k of the side's supply issue for the block's ``columns``, with the
+        candidates' updates and the side's actor at ``at``. ``updates_last`` applies the updates
+        after placing the actor, as decide's adjusted_nbs_by_position does, so that an update of
+        the actor itself wins."""
         cand = self.cand
+        rows = block.rows[columns]
         issue, actor = cand.supply[side, rows], cand.actor[side, rows]
         own_update = cand.has_update[side, rows, actor]
         if updates_last:
             at = np.where(own_update, cand.updates[side, rows, actor], at)
         if not self.number.decimal:
-            return self.base[issue] + cand.update_sum[side, rows] + (at - self.x[actor, issue]) * self.weight[actor, issue]
+            return block.supply_base[side, columns] + block.update_sum[side, columns] + (at - block.start[side, columns]) * block.supply_weight[side, columns]
         position = self.x[:, issue].T.copy()
         position = np.where(cand.has_update[side, rows], cand.updates[side, rows], position)
         position[np.arange(rows.size), actor] = at
         return (position * self.salience[:, issue].T * self.capability[:, issue].T).sum(axis=1)
 
-    def _move_valid(self, rows: IntArray) -> BoolArray:
-        """decide's is_move_valid, both sides, on the histories that end in the current moves."""
-        cand = self.cand
+    def _move_valid(self, block: _Block) -> BoolArray:
+        """decide's is_move_valid, both sides, on the histories that end in the current moves:
+        1e-10 < |m| <= 100, 0 <= x + m <= 100, history sum <= 100, all entries of one sign."""
         slack = self.number.slack
-        move = cand.move[:, rows]
+        move = block.move
         size = np.abs(move)
-        end = cand.supply_at[:, rows] + move
-        total = cand.prefix_sum[:, rows] + move
-        low, high = np.minimum(cand.prefix_min[:, rows], move), np.maximum(cand.prefix_max[:, rows], move)
-        ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack) & (total <= SCALE + slack)
-        return (ok & (((low < 0) & (high < 0)) | ((low > 0) & (high > 0)))).all(axis=0)
+        end = block.supply_at + move
+        one_sign = (np.maximum(block.prefix_max, move) < 0) | (np.minimum(block.prefix_min, move) > 0)
+        ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack)
+        return (ok & (block.prefix_sum + move <= SCALE + slack) & one_sign).all(axis=0)
 
-    def _gain(self, eu_i: Array, eu_j: Array) -> Array:
+    def _gain(self, eu: Array) -> Array:
         """Equal gain: both gains are equal, decide keeps I's; a random rate: the smaller one."""
-        return eu_i if self.variant == "equal-gain" else np.minimum(eu_i, eu_j)
+        return eu[0] if self.variant == "equal-gain" else np.minimum(eu[0], eu[1])
 
-    def _calculate(self, rows: IntArray) -> None:
-        """decide's EqualGainExchange.calculate for ``rows``.
+    def _evaluate(self, block: _Block) -> None:
+        """decide's EqualGainExchange.calculate for every row of ``block``, in place.
 
         J moves to I's position on p, which shifts O_p by r_p = |x_ip - x_jp| s_jp c_jp / W_p;
         I's move on q follows from the ratio: |m_i| = r_q W_q / (c_iq s_iq). If I would pass
         J's position on q, I moves there instead and J's move follows. The gains are
-        eu = |r_dem s_dem - r_sup s_sup| (salience-weighted shifts of the two means).
+        eu = |r_sup s_sup - r_dem s_dem| (salience-weighted shifts of the two means). Both sides
+        are computed as (2, n) arrays: ``full`` is the shift a side's full move causes,
+        ``answer`` the partner's shift that the ratio asks in return.
         """
-        cand = self.cand
-        salience, demand_salience = cand.supply_salience[:, rows], cand.demand_salience[:, rows]
-        capability, total = cand.supply_capability[:, rows], cand.supply_total[:, rows]
-        x, target = cand.supply_at[:, rows], cand.target[:, rows]
+        salience, capability, total = block.supply_salience, block.supply_capability, block.supply_total
+        x, target = block.supply_at, block.target
         gap = np.abs(target - x)
-        dp = gap[1] * salience[1] * capability[1] / total[1]
-        dq = cand.ratio[1, rows] * dp
-        move_i = dq * total[0] / (capability[0] * salience[0])
-        move_j = gap[1].copy()
-        over = np.abs(move_i) > gap[0]
-        if over.any():
-            dq[over] = gap[0, over] * salience[0, over] * capability[0, over] / total[0, over]
-            dp[over] = cand.ratio[0, rows[over]] * dq[over]
-            move_i[over] = gap[0, over]
-            move_j[over] = dp[over] * total[1, over] / (capability[1, over] * salience[1, over])
-        move_i = np.where(x[0] > target[0], -move_i, move_i)
-        move_j = np.where(x[1] > target[1], -move_j, move_j)
-        cand.push(rows, np.stack([move_i, move_j]))
-        cand.y[0, rows], cand.y[1, rows] = x[0] + move_i, x[1] + move_j
-        eu_i = np.abs(dq * salience[0] - dp * demand_salience[0])
-        eu_j = np.abs(dp * salience[1] - dq * demand_salience[1])
-        gain = self._gain(eu_i, eu_j)
-        cand.gain[rows] = gain
-        cand.eu[0, rows], cand.eu[1, rows] = eu_i, eu_j
-        valid = self._move_valid(rows) & (gain >= TINY)
-        cand.valid[rows] = valid
-        checked = rows[valid]
-        if checked.size:
-            self._cap_at_demander(0, checked)
-            self._cap_at_demander(1, checked)
-            cand.valid[checked] = self._move_valid(checked)
+        full = gap * salience * capability / total
+        answer = block.ratio[::-1] * full[::-1]
+        answer_move = answer * total / (capability * salience)
+        over = np.abs(answer_move[0]) > gap[0]
+        moves_fully = np.array([over, ~over])
+        shift = np.where(moves_fully, full, answer)
+        move = np.where(moves_fully, gap, answer_move)
+        block.move[...] = np.where(x > target, -move, move)
+        block.y[...] = x + block.move
+        block.eu[...] = np.abs(shift * salience - shift[::-1] * block.demand_salience)
+        block.gain[...] = self._gain(block.eu)
+        block.valid[...] = self._move_valid(block) & (block.gain >= TINY)
+        # decide's check_nbs sets the means of valid candidates only; an invalid one keeps the
+        # means it had (the record of a realised exchange that its tie twin invalidated).
+        block.nbs0[...] = np.where(block.valid, self._means(block, x), block.nbs0)
+        block.nbs1[...] = np.where(block.valid, self._means(block, block.y), block.nbs1)
+        capped_i = self._cap_at_demander(block, 0)
+        if capped_i.size:
+            # I's cap moved J too: J's mean after its move changes with it.
+            block.nbs1[1, capped_i] = self._means(block, block.y)[1, capped_i]
+        capped_j = self._cap_at_demander(block, 1)
+        if capped_i.size or capped_j.size:
+            block.valid[...] = block.valid & self._move_valid(block)
 
-    def _cap_at_demander(self, side: int, rows: IntArray) -> None:
-        """decide's check_nbs: stop the supplier where the mean reaches its partner.
+    def _cap_at_demander(self, block: _Block, side: int) -> IntArray:
+        """decide's check_nbs for the valid rows: stop the supplier where the mean reaches its
+        partner; returns the columns of the block that were capped.
 
         nbs0 and nbs1 are the side's supply-issue means before and after its move (with the
         candidate's updates). If the partner's position lies strictly between them the move
         is shortened to |m| = |W (x_partner - nbs0) / (c s)|, which puts the mean on the
         partner, and the partner's move follows from the ratio.
         """
-        cand = self.cand
         other = 1 - side
-        total = cand.supply_total[side, rows]
-        cand.nbs0[side, rows] = self._numerator(side, rows, cand.supply_at[side, rows]) / total
-        cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
-        before = cand.target[side, rows] - cand.nbs0[side, rows]
-        after = cand.target[side, rows] - cand.nbs1[side, rows]
+        before = block.target[side] - block.nbs0[side]
+        after = block.target[side] - block.nbs1[side]
         slack = self.number.slack
         beyond = ((before > slack) & (after < -slack)) | ((before < -slack) & (after > slack))
-        rows = rows[beyond]
-        if not rows.size:
-            return
-        total = total[beyond]
-        salience, demand_salience = cand.supply_salience[:, rows], cand.demand_salience[:, rows]
-        capability, totals = cand.supply_capability[:, rows], cand.supply_total[:, rows]
-        x_own, x_partner, target = cand.supply_at[side, rows], cand.supply_at[other, rows], cand.target[side, rows]
-        numerator = self._numerator(side, rows, x_own, updates_last=True)
+        columns = np.flatnonzero(block.valid & beyond)
+        if not columns.size:
+            return columns
+        total = block.supply_total[side, columns]
+        salience, demand_salience = block.supply_salience[:, columns], block.demand_salience[:, columns]
+        capability, totals = block.supply_capability[:, columns], block.supply_total[:, columns]
+        x_own, x_partner, target = block.supply_at[side, columns], block.supply_at[other, columns], block.target[side, columns]
+        numerator = self._numerator(block, side, columns, x_own, updates_last=True)
         move_own = np.abs((target * total - numerator) / (salience[side] * capability[side]))
         ratio_own = move_own * salience[side] * capability[side] / total
-        ratio_partner = cand.ratio[side, rows] * ratio_own
+        ratio_partner = block.ratio[side, columns] * ratio_own
         move_partner = np.abs(ratio_partner * totals[other] / (capability[other] * salience[other]))
-        move_partner = np.where(x_partner > cand.target[other, rows], -move_partner, move_partner)
+        move_partner = np.where(x_partner > block.target[other, columns], -move_partner, move_partner)
         move_own = np.where(x_own > target, -move_own, move_own)
-        cand.move[other, rows], cand.move[side, rows] = move_partner, move_own
-        cand.y[other, rows], cand.y[side, rows] = x_partner + move_partner, x_own + move_own
+        block.move[other, columns], block.move[side, columns] = move_partner, move_own
+        block.y[other, columns], block.y[side, columns] = x_partner + move_partner, x_own + move_own
         eu_partner = np.abs(ratio_partner * salience[other] - ratio_own * demand_salience[other])
         eu_own = np.abs(ratio_own * salience[side] - ratio_partner * demand_salience[side])
-        cand.gain[rows] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
-        cand.eu[other, rows], cand.eu[side, rows] = eu_partner, eu_own
-        cand.nbs1[side, rows] = self._numerator(side, rows, cand.y[side, rows]) / total
+        block.gain[columns] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
+        block.eu[other, columns], block.eu[side, columns] = eu_partner, eu_own
+        block.nbs1[side, columns] = self._numerator(block, side, columns, block.y[side, columns]) / total
+        return columns
 
     # ------------------------------------------------------------------------ what is recorded
     def _externality_columns(self) -> dict[str, Array]:
