@@ -209,18 +209,11 @@ class _RoundOutcome:
     externalities: dict[str, Array]
 
 
-FIXED_FIELDS = (
-    "target", "start", "ratio", "supply_salience", "demand_salience",
-    "supply_capability", "supply_total", "supply_weight", "supply_base",
-)
-STATE_FIELDS = ("supply_at", "prefix_sum", "prefix_min", "prefix_max", "move", "y", "eu", "nbs0", "nbs1", "update_sum")
-
-
 class _Block:
     """Candidate exchanges as packed arrays; side 0 is decide's actor I, side 1 is J.
 
     I supplies issue q (the second of the pair) and demands p; J supplies p and demands q.
-    ``fixed`` holds, per field of FIXED_FIELDS and side, what a round does not change:
+    ``fixed`` holds, per field and side, what a round does not change:
     ``target``, the partner's position on the side's supply issue, where a full move ends;
     ``start``, the side's position there at round start; ``ratio``, the partner's exchange
     ratio per unit of the side's; s, c and W = Σ s c of the supply issue and the side's
@@ -235,10 +228,11 @@ class _Block:
 
     def __init__(self, rows: IntArray, fixed: Array, state: Array, gain: Array, valid: BoolArray) -> None:
         self.rows, self.fixed, self.state, self.gain, self.valid = rows, fixed, state, gain, valid
-        for index, name in enumerate(FIXED_FIELDS):
-            setattr(self, name, fixed[index])
-        for index, name in enumerate(STATE_FIELDS):
-            setattr(self, name, state[index])
+        (
+            self.target, self.start, self.ratio, self.supply_salience, self.demand_salience,
+            self.supply_capability, self.supply_total, self.supply_weight, self.supply_base,
+        ) = fixed
+        self.supply_at, self.prefix_sum, self.prefix_min, self.prefix_max, self.move, self.y, self.eu, self.nbs0, self.nbs1, self.update_sum = state
 
     def freeze(self, sides: BoolArray) -> None:
         """Move the last move of the marked sides into the prefix of their history."""
@@ -258,11 +252,10 @@ class _Candidates(_Block):
     """
 
     def __init__(self, size: int, n_actors: int, number: _Numbers) -> None:
-        state = np.zeros((len(STATE_FIELDS), 2, size), dtype=number.dtype)
-        state[STATE_FIELDS.index("prefix_min")] = np.inf
-        state[STATE_FIELDS.index("prefix_max")] = -np.inf
-        fixed = np.zeros((len(FIXED_FIELDS), 2, size), dtype=number.dtype)
+        state = np.zeros((10, 2, size), dtype=number.dtype)
+        fixed = np.zeros((9, 2, size), dtype=number.dtype)
         super().__init__(np.arange(size), fixed, state, np.zeros(size, dtype=number.dtype), np.zeros(size, dtype=bool))
+        self.prefix_min[...], self.prefix_max[...] = np.inf, -np.inf
         self.keys = np.zeros((5, 2, size), dtype=np.int64)
         self.supply_key, self.demand_key, self.actor, self.supply, self.demand = self.keys
         self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
@@ -372,7 +365,7 @@ class _Game:
         cand.supply_weight[:] = self.weight[cand.actor, cand.supply]
         cand.supply_base[:] = self.base[cand.supply]
         cand.supply_key[:] = cand.actor * self.problem.n_issues + cand.supply
-        cand.demand_key[:] = cand.actor * self.problem.n_issues + cand.demand
+        cand.demand_key[:] = cand.actor * self.problem.n_issues + cand.demand + self.problem.n_actors * self.problem.n_issues
         s_ip, s_iq, s_jp, s_jq = s[actor_i, p], s[actor_i, q], s[actor_j, p], s[actor_j, q]
         if self.variant == "equal-gain":
             # decide's by_exchange_ratio: equal gains need r_q (s_iq + s_jq) = r_p (s_ip + s_jp).
@@ -433,15 +426,14 @@ class _Game:
         cand = self.cand
         if not self.repeats:
             # Every candidate is queued once and the realised one is not: order does not matter.
-            rows = self._touched(chosen)
-            rows = rows[cand.valid[rows] & self.queued[rows]]
+            rows = np.flatnonzero(self._touched(chosen) & cand.valid & self.queued)
             if rows.size:
                 self._recalculate(rows, chosen)
             keep = cand.valid[queue]
             self.queued[queue[~keep]] = False
             return queue[keep]
         keep = cand.valid[queue].copy()
-        touched = np.isin(queue, self._touched(chosen)) & keep
+        touched = self._touched(chosen)[queue] & keep
         bounds = [0, *np.flatnonzero(queue == chosen).tolist(), queue.size]
         for segment, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:])):
             if segment:
@@ -470,22 +462,20 @@ class _Game:
     def _index_sides(self) -> None:
         """Candidate rows by (actor, supply issue) and by (actor, demand issue) of either side."""
         cand = self.cand
-        n_issues = self.problem.n_issues
-        offset = self.problem.n_actors * n_issues
-        keys = np.concatenate([(cand.actor * n_issues + cand.supply).ravel(), (cand.actor * n_issues + cand.demand).ravel() + offset])
+        keys = cand.keys[:2].ravel()
         order = np.argsort(keys, kind="stable")
         self.index_keys = keys[order]
         self.index_rows = np.tile(np.arange(cand.gain.size), 4)[order]
 
-    def _touched(self, chosen: int) -> IntArray:
-        """Rows with a side of the same actor and supply issue, or actor and demand issue, as ``chosen``."""
-        cand = self.cand
-        n_issues = self.problem.n_issues
-        offset = self.problem.n_actors * n_issues
-        keys = np.concatenate([cand.actor[:, chosen] * n_issues + cand.supply[:, chosen], cand.actor[:, chosen] * n_issues + cand.demand[:, chosen] + offset])
+    def _touched(self, chosen: int) -> BoolArray:
+        """Which rows have a side of the same actor and supply issue, or actor and demand issue, as ``chosen``."""
+        keys = self.cand.keys[:2, :, chosen].ravel()
         starts = np.searchsorted(self.index_keys, keys, side="left")
         ends = np.searchsorted(self.index_keys, keys, side="right")
-        return np.unique(np.concatenate([self.index_rows[start:end] for start, end in zip(starts, ends)]))
+        touched = np.zeros(self.cand.gain.size, dtype=bool)
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            touched[self.index_rows[start:end]] = True
+        return touched
 
     def _recalculate(self, rows: IntArray, chosen: int) -> None:
         """decide's AbstractExchange.recalculate of ``rows`` (candidates that share an actor and
