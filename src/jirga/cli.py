@@ -249,14 +249,22 @@ def show(
     as_of: Annotated[
         Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Show the stances held on this date.")
     ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also show, per issue, every actor's position on each date a stance is known from.")
+    ] = False,
 ) -> None:
     """Show a scenario's actors, issues and stances with the evidence behind each number."""
     loaded = load_scenario(scenario)
-    _show(loaded, evidence, as_of.date() if as_of else None)
+    _show(loaded, evidence, as_of.date() if as_of else None, history)
 
 
-def _show(scenario: Scenario, evidence: bool, as_of: dt.date | None) -> None:
-    console.print(f"[bold]{scenario.name}[/bold]" + (f" — as of {scenario.as_of}" if scenario.as_of else ""))
+def _show(scenario: Scenario, evidence: bool, as_of: dt.date | None, history: bool = False) -> None:
+    if as_of is not None:
+        later = sum(1 for stance in scenario.stances if (scenario.stance_date(stance) or dt.date.min) > as_of)
+        held = f" — stances held on {as_of} ({later} later stance{'s' if later != 1 else ''} left out)"
+    else:
+        held = f" — as of {scenario.as_of}" if scenario.as_of else ""
+    console.print(f"[bold]{scenario.name}[/bold]{held}")
     if scenario.description:
         console.print(scenario.description)
     actors = Table(title="Actors", title_justify="left")
@@ -276,9 +284,46 @@ def _show(scenario: Scenario, evidence: bool, as_of: dt.date | None) -> None:
                 continue
             quotes = "\n".join(f"“{item.quote}” ({item.document})" for item in stance.position.evidence + stance.salience.evidence)
             stances.add_row(
-                stance.actor, str(stance.date or ""), _value_text(stance.position), _value_text(stance.salience), quotes if evidence else ""
+                stance.actor,
+                str(scenario.stance_date(stance) or ""),
+                _value_text(stance.position),
+                _value_text(stance.salience),
+                quotes if evidence else "",
             )
         console.print(stances)
+        if history:
+            console.print(_history_table(scenario, issue.id, as_of))
+
+
+def _history_table(scenario: Scenario, issue_id: str, as_of: dt.date | None) -> Table | str:
+    """Each actor's position on the issue as held on every date a stance became known (up to
+    ``as_of``): bold where a stance of that date states it, dim where an earlier one still holds."""
+    dates = sorted(
+        {
+            date
+            for stance in scenario.stances
+            if stance.issue == issue_id and (date := scenario.stance_date(stance)) is not None and (as_of is None or date <= as_of)
+        }
+    )
+    if not dates:
+        return "[dim]positions over time: no dated stance on this issue[/dim]"
+    table = Table(title="positions over time", title_justify="left")
+    table.add_column("actor")
+    for date in dates:
+        table.add_column(str(date), justify="right")
+    for actor in scenario.actors:
+        held = [scenario.stance(actor.id, issue_id, date) for date in dates]
+        if not any(held):
+            continue
+        cells = []
+        for stance, date in zip(held, dates):
+            if stance is None:
+                cells.append("[dim]–[/dim]")
+            else:
+                style = "bold" if scenario.stance_date(stance) == date else "dim"
+                cells.append(f"[{style}]{stance.position.value:g}[/{style}]")
+        table.add_row(actor.id, *cells)
+    return table
 
 
 def _value_text(value: Any) -> str:
@@ -317,12 +362,11 @@ def hindcast(
     _print_hindcast(result)
 
 
-_TREND_MARK = {"toward": "↓", "away": "↑", "flat": "·"}
-
-
 def _print_hindcast(result: Any) -> None:
+    from jirga.analysis.hindcast import TREND_MARKS
+
     last = result.dates[-1]
-    ranked = sorted(result.forecasters, key=lambda name: (result.mean_error(name) is None, result.mean_error(name) or 0.0))
+    ranked = result.ranked()
     table = Table(
         title=f"Error as of {last}, % of each issue's scale",
         caption="↓ closer to the outcome than at the first date, ↑ farther, · unchanged",
@@ -336,7 +380,7 @@ def _print_hindcast(result: Any) -> None:
         cells = []
         for issue in result.issues:
             score = result.score(forecaster, issue, last)
-            cells.append("–" if score is None else f"{score.error:.0f} {_TREND_MARK[result.trend(forecaster, issue)]}")
+            cells.append("–" if score is None else f"{score.error:.0f} {TREND_MARKS[result.trend(forecaster, issue)]}")
         mean = result.mean_error(forecaster)
         table.add_row(forecaster, *cells, "–" if mean is None else f"{mean:.1f}")
     console.print(table)

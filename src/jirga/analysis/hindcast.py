@@ -23,6 +23,8 @@ from jirga.scenario.outcomes import Outcomes
 STATUS_QUO = "status quo"
 UNWEIGHTED_MEAN = "unweighted mean"
 BASELINES = (STATUS_QUO, UNWEIGHTED_MEAN)
+TREND_MARKS = {"toward": "↓", "away": "↑", "flat": "·"}
+"""How tables mark a trend: closer to the outcome at the last date than at the first, farther, unchanged."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Hindcast:
         if len(errors) < 2 or abs(errors[-1] - errors[0]) < 1e-9:
             return "flat"
         return "toward" if errors[-1] < errors[0] else "away"
+
+    def ranked(self) -> list[str]:
+        """The forecasters by mean error at the last date, best first (those with no score last)."""
+        return sorted(self.forecasters, key=lambda name: (self.mean_error(name) is None, self.mean_error(name) or 0.0))
 
     def mean_error(self, forecaster: str, date: dt.date | None = None) -> float | None:
         """Mean error over issues at ``date`` (default: the last date)."""

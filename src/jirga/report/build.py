@@ -27,6 +27,7 @@ from jirga.report import figures
 from jirga.report.evidence import quote_span, store_events, stored_document
 from jirga.scenario.checks import numbers
 from jirga.scenario.model import Evidence, Scenario, Value
+from jirga.scenario.outcomes import Outcomes
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -296,10 +297,14 @@ def build_report(
     as_of: dt.date | None = None,
     seed: int = 0,
     analysis: list[Section] | None = None,
+    outcomes: Outcomes | None = None,
 ) -> str:
-    """Forecast ``scenario`` with each model (all registered by default) and render the report."""
+    """Forecast ``scenario`` with each model (all registered by default) and render the report,
+    with how positions moved over the evidence dates and, given ``outcomes``, the hindcast."""
+    from jirga.report.history import time_sections  # it builds on this module
+
     result = run_forecast(scenario, models=models or list(MODELS), parameters=parameters, as_of=as_of, seed=seed)
-    return render_report(report_data(result, analysis))
+    return render_report(report_data(result, time_sections(result, outcomes, seed) + (analysis or [])))
 
 
 def write_report(path: str | Path, html: str) -> None:

@@ -42,13 +42,19 @@ def report(
     store: Annotated[
         Optional[Path], typer.Option("--store", help="Evidence store (from jirga ingest): its events join the timeline, its texts the quotes.")
     ] = None,
+    outcomes: Annotated[
+        Optional[Path],
+        typer.Option("--outcomes", help="Outcome file (YAML): adds the hindcast. Default: the embedded scenario's outcomes of 2021 for it, none otherwise."),
+    ] = None,
 ) -> None:
     """Write a report of a scenario: actors, issues, every model's forecast and trajectory, the evidence."""
     from jirga.errors import JirgaError
     from jirga.forecast import run_forecast  # plotly and jinja load only when a report is made
     from jirga.report.build import render_report, report_data, report_figures, write_report
     from jirga.report.export import export_charts
+    from jirga.report.history import time_sections
     from jirga.scenario import load_scenario
+    from jirga.scenario.outcomes import read_outcomes
 
     loaded = load_scenario(scenario)
     if store is not None and not store.is_file():
@@ -56,7 +62,8 @@ def report(
     result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
     console = Console(stderr=True)
     if output_format is ReportFormat.html:
-        sections = _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)
+        known = read_outcomes(outcomes, loaded) if outcomes is not None or scenario is None else None
+        sections = time_sections(result, known, seed) + _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)
         target = out or Path("report.html")
         write_report(target, render_report(report_data(result, sections, store)))
         console.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, opens offline)")

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from jirga.analysis.hindcast import Hindcast
 from jirga.forecast import ForecastResult
 from jirga.models import Problem
 from jirga.scenario.model import Issue, Scenario
@@ -95,8 +96,8 @@ def _wrap(text: str, width: int = 22, most: int = 2) -> str:
 
 def _interval_bars(intervals: Sequence[object], values: Sequence[float]) -> dict[str, object]:
     """Plotly error bars drawing each uncertainty interval (None: no bar) around its value."""
-    plus = [interval.high - value if interval is not None else 0.0 for interval, value in zip(intervals, values)]  # type: ignore[attr-defined]
-    minus = [value - interval.low if interval is not None else 0.0 for interval, value in zip(intervals, values)]  # type: ignore[attr-defined]
+    plus = [interval.high - value if interval is not None else 0.0 for interval, value in zip(intervals, values)]
+    minus = [value - interval.low if interval is not None else 0.0 for interval, value in zip(intervals, values)]
     return {"type": "data", "array": plus, "arrayminus": minus, "visible": any(plus) or any(minus), "color": "#555", "thickness": 1.5}
 
 
@@ -287,3 +288,104 @@ def timeline_chart(events: Sequence[tuple[dt.date, str, str]], lanes: Sequence[s
     figure.update_xaxes(gridcolor="#eee", type="date", range=[first - room, last + room], tickformat="%b %Y")
     figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), range=[-0.7, len(lanes) - 0.3])
     return _layout(figure, 100 + 30 * len(lanes), margin={"l": 10, "r": 20, "t": 10, "b": 10})
+
+
+def history_chart(
+    issue: Issue,
+    dates: Sequence[dt.date],
+    actors: Sequence[tuple[str, str, Sequence[dt.date], Sequence[float], Sequence[str]]],
+    forecasts: dict[str, Sequence[float | None]],
+    titles: dict[str, str],
+) -> go.Figure:
+    """Each actor's position over time as a step line, held to the last date (``actors``: name,
+    colour, the dates its position changed or was restated, the positions, a hover text per
+    point), and every model's forecast as of each date as a dashed line."""
+    figure = go.Figure()
+    last = dates[-1]
+    for name, colour, changed, positions, texts in actors:
+        figure.add_trace(
+            go.Scatter(
+                x=[*changed, last],
+                y=[*positions, positions[-1]],
+                mode="lines+markers",
+                line={"shape": "hv", "color": colour, "width": 2},
+                marker={"size": [9] * len(changed) + [0], "color": colour, "line": {"width": 1, "color": "#333"}},
+                name=name,
+                legendgroup="actors",
+                legendgrouptitle_text="actors",
+                text=[*texts, f"{name}: still {positions[-1]:g} on {last:%d %b %Y}"],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    for index, (model, values) in enumerate(forecasts.items()):
+        figure.add_trace(
+            go.Scatter(
+                x=list(dates),
+                y=list(values),
+                mode="lines+markers",
+                line={"color": model_colour(index), "dash": "dash", "width": 2.5},
+                marker={"symbol": "diamond", "size": 8},
+                name=f"{titles.get(model, model)} forecast",
+                legendgroup="models",
+                legendgrouptitle_text="forecast as of each date",
+                hovertemplate=f"{titles.get(model, model)}, as of %{{x|%d %b %Y}}: forecast %{{y:.1f}}<extra></extra>",
+            )
+        )
+    room = max(dt.timedelta(days=20), (last - dates[0]) / 25)
+    figure.update_xaxes(type="date", range=[dates[0] - room, last + room], gridcolor="#eee", **_date_ticks(dates))
+    figure.update_yaxes(range=_padded(issue), gridcolor="#eee", automargin=True, zeroline=False, **scale_ticks(issue))
+    legend = {"groupclick": "toggleitem", "font": {"size": 12}}
+    return _layout(figure, 460, hovermode="closest", legend=legend, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+
+
+def _date_ticks(dates: Sequence[dt.date]) -> dict[str, object]:
+    """A tick at each date, month over year, upright (dates months apart stay readable)."""
+    return {"tickvals": list(dates), "ticktext": [f"{date:%d %b}<br>{date:%Y}" for date in dates], "tickangle": 0}
+
+
+def hindcast_heatmap(hindcast: Hindcast, names: Sequence[str], forecasters: Sequence[str], issues: Sequence[Issue]) -> go.Figure:
+    """Error (% of scale) of each forecaster (rows, best first) on each issue at the last date."""
+    last = hindcast.dates[-1]
+    errors = [
+        [None if (score := hindcast.score(forecaster, issue.id, last)) is None else score.error for issue in issues]
+        for forecaster in forecasters
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=errors,
+            x=[_wrap(issue.name, 16) for issue in issues],
+            y=list(names),
+            zmin=0,
+            zmax=100,
+            colorscale=[[0, "#f7fbff"], [0.25, "#fdd49e"], [0.6, "#ef6548"], [1, "#7f0000"]],
+            text=[["–" if value is None else f"{value:.0f}" for value in row] for row in errors],
+            texttemplate="%{text}",
+            colorbar={"title": {"text": "error, %"}, "thickness": 12},
+            hovertemplate="%{y} on %{x}: error %{z:.1f}% of the scale<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(side="top", automargin=True, tickangle=0)
+    return _layout(figure, 120 + 34 * len(forecasters), margin={"l": 10, "r": 10, "t": 10, "b": 10})
+
+
+def hindcast_mean_chart(hindcast: Hindcast, names: dict[str, str], baselines: Sequence[str]) -> go.Figure:
+    """Each forecaster's mean error over issues as of each evidence date (baselines dotted)."""
+    dates = list(hindcast.dates)
+    figure = go.Figure()
+    for index, forecaster in enumerate(hindcast.forecasters):
+        baseline = forecaster in baselines
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=[hindcast.mean_error(forecaster, date) for date in dates],
+                mode="lines+markers",
+                name=names[forecaster],
+                line={"color": "#777" if baseline else model_colour(index), "dash": ("dot" if index % 2 else "dashdot") if baseline else "solid"},
+                hovertemplate=f"{names[forecaster]}, as of %{{x|%d %b %Y}}: mean error %{{y:.1f}}%<extra></extra>",
+            )
+        )
+    figure.update_xaxes(type="date", gridcolor="#eee", **_date_ticks(dates))
+    figure.update_yaxes(title_text="mean error, % of scale", rangemode="tozero", gridcolor="#eee")
+    title = {"text": "Mean error over issues as of each date", "x": 0, "font": {"size": 14}}
+    return _layout(figure, 360, title=title, margin={"l": 10, "r": 10, "t": 40, "b": 10})

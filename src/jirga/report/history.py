@@ -1,0 +1,191 @@
+"""The report's sections on time: how positions moved between the articles' dates (with each
+model's forecast as of each date), and the hindcast against what happened.
+
+Both use the scenario as of each evidence date (:meth:`Scenario.current_stances`). When a
+hindcast has run, its forecasts are reused for the history rather than forecast again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from jirga.analysis.hindcast import BASELINES, TREND_MARKS, Hindcast, evidence_dates
+from jirga.analysis.hindcast import hindcast as run_hindcast
+from jirga.forecast import ForecastResult, run_forecast
+from jirga.models import Problem
+from jirga.report import figures
+from jirga.report.build import Section, environment, figure_html
+from jirga.scenario.model import Issue, Scenario, Stance
+from jirga.scenario.outcomes import Outcomes
+
+ModelForecasts = dict[str, dict[str, list[float | None]]]
+"""``forecasts[issue][model]``: the model's forecast as of each date (None: nobody had a stance yet)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One dated stance of an actor on an issue: where its position stood from ``date`` on."""
+
+    date: dt.date
+    position: float
+    label: str
+    """The words of the nearest labelled point of the scale."""
+    quote: str
+    """The first quote behind the position, with its document ("" without evidence)."""
+
+
+def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...]) -> dict[str, list[Step]]:
+    """Each actor's positions on ``issue`` as they changed up to the last of ``dates``, oldest first.
+
+    A stance known from the start (undated) counts from the first date; a stance known after
+    the last date is left out. Consecutive stances at the same position are kept: each is a new
+    article confirming it, with its own quote.
+    """
+    first, last = dates[0], dates[-1]
+    steps: dict[str, list[Step]] = {}
+    for stance in scenario.stances:
+        if stance.issue != issue.id:
+            continue
+        date = scenario.stance_date(stance) or first
+        if date > last:
+            continue
+        value = stance.position.value
+        steps.setdefault(stance.actor, []).append(Step(max(date, first), value, issue.label(value), _first_quote(stance)))
+    return {actor: sorted(rows, key=lambda step: step.date) for actor, rows in steps.items()}
+
+
+def _first_quote(stance: Stance) -> str:
+    if not stance.position.evidence:
+        return ""
+    item = stance.position.evidence[0]
+    return f"“{item.quote}” ({item.document})"
+
+
+def forecast_history(
+    scenario: Scenario, models: list[str], dates: tuple[dt.date, ...], issues: list[str], seed: int = 0
+) -> ModelForecasts:
+    """Every model's forecast of each of ``issues`` as of each date (issues nobody had a stance on
+    by a date get None there), seeded as ``jirga forecast --as-of`` is."""
+    history: ModelForecasts = {issue: {model: [] for model in models} for issue in issues}
+    for date in dates:
+        problem = Problem.from_scenario(scenario, date)
+        known = [issue for issue in issues if problem.present[:, problem.issues.index(issue)].any()]
+        result = run_forecast(scenario, models, known, as_of=date, seed=seed) if known else None
+        for issue in issues:
+            for model in models:
+                value = result.runs[models.index(model)].forecast(issue) if result is not None and issue in known else None
+                history[issue][model].append(value)
+    return history
+
+
+def hindcast_forecasts(hindcast: Hindcast, models: list[str], dates: tuple[dt.date, ...]) -> ModelForecasts:
+    """The models' forecasts that a hindcast made, in :func:`forecast_history`'s shape."""
+    history: ModelForecasts = {}
+    for issue in hindcast.issues:
+        history[issue] = {}
+        for model in models:
+            scores = [hindcast.score(model, issue, date) for date in dates]
+            history[issue][model] = [score.forecast if score is not None else None for score in scores]
+    return history
+
+
+def history_section(result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0) -> Section | None:
+    """"How positions moved": per issue, each actor's dated positions as steps and every model's
+    forecast as of each evidence date up to the report's date; None with fewer than two dates."""
+    scenario = result.scenario
+    dates = tuple(date for date in evidence_dates(scenario) if result.as_of is None or date <= result.as_of)
+    if len(dates) < 2:
+        return None
+    models = [run.name for run in result.runs]
+    issues = [issue.id for issue in result.issues]
+    forecasts = hindcast_forecasts(hindcast, models, dates) if hindcast is not None and set(models) <= set(hindcast.forecasters) else {}
+    missing = [issue for issue in issues if issue not in forecasts]
+    if missing:
+        forecasts |= forecast_history(scenario, models, dates, missing, seed)
+    titles = {run.name: run.title for run in result.runs}
+    charts = []
+    for issue in result.issues:
+        steps = position_steps(scenario, issue, dates)
+        figure = figures.history_chart(issue, dates, _named(scenario, steps), forecasts[issue.id], titles)
+        charts.append({"issue": issue, "figure": figure_html(figure, f"figure-history-{issue.id}"), "forecasts": forecasts[issue.id]})
+    html = environment().get_template("history.html.j2").render(charts=charts, dates=dates, titles=titles)
+    note = (
+        "Each actor's position as the articles of each date state it (a step where a later article records a change; "
+        "hover a point for the quote behind it), and each model's forecast of the scenario as of each date (dashed), "
+        "made with only the stances known by then."
+    )
+    return Section("How positions moved", html, note, "history")
+
+
+def _named(scenario: Scenario, steps: dict[str, list[Step]]) -> list[tuple[str, str, list[dt.date], list[float], list[str]]]:
+    """Per actor with steps, in the scenario's order (each actor keeping its colour): name, colour,
+    the steps' dates and positions, and each step's hover text with the quote behind it."""
+    lines = []
+    for row, actor in enumerate(scenario.actors):
+        if actor.id not in steps:
+            continue
+        rows = steps[actor.id]
+        texts = [
+            f"{actor.name}, {step.date:%d %b %Y}: {step.position:g} ({step.label or 'no label'})"
+            + (f"<br>{_hover_wrap(step.quote)}" if step.quote else "")
+            for step in rows
+        ]
+        lines.append((actor.name, figures.actor_colour(row), [step.date for step in rows], [step.position for step in rows], texts))
+    return lines
+
+
+def _hover_wrap(text: str, width: int = 70) -> str:
+    """Break a long hover text into lines of about ``width`` characters (Plotly does not wrap)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario, titles: dict[str, str]) -> Section | None:
+    """"Hindcast": the error of every model and baseline per issue as of each date, the outcomes
+    with their sources, and the tables of ``jirga hindcast``; None when nothing was scored."""
+    if not hindcast.scores:
+        return None
+    last = hindcast.dates[-1]
+    ranked = hindcast.ranked()
+    names = {forecaster: titles.get(forecaster, forecaster) for forecaster in hindcast.forecasters}
+    issues = [scenario.issue(issue_id) for issue_id in hindcast.issues]
+    charts = {
+        "heatmap": figure_html(figures.hindcast_heatmap(hindcast, [names[f] for f in ranked], ranked, issues), "figure-hindcast-heatmap"),
+        "mean": figure_html(figures.hindcast_mean_chart(hindcast, names, BASELINES), "figure-hindcast-mean"),
+    }
+    html = environment().get_template("hindcast.html.j2").render(
+        hindcast=hindcast,
+        last=last,
+        ranked=ranked,
+        names=names,
+        issues=issues,
+        outcomes=[(issue, outcomes.for_issue(issue.id)) for issue in issues],
+        marks=TREND_MARKS,
+        charts=charts,
+    )
+    note = (
+        "Every model and two naive baselines forecast the scenario as of each evidence date, with only the stances known then, "
+        "scored by the absolute error in % of each issue's scale against the outcome. The same numbers as jirga hindcast prints."
+    )
+    return Section("Hindcast: the forecasts against what happened", html, note, "hindcast")
+
+
+def time_sections(result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0) -> list[Section]:
+    """The sections on time that have data: "How positions moved" (two evidence dates or more)
+    and, with ``outcomes``, the hindcast of the result's models (whose forecasts the history reuses)."""
+    models = [run.name for run in result.runs]
+    scored = run_hindcast(result.scenario, outcomes, models, seed=seed) if outcomes is not None else None
+    titles = {run.name: run.title for run in result.runs}
+    sections = [
+        history_section(result, scored, seed),
+        hindcast_section(scored, outcomes, result.scenario, titles) if scored is not None and outcomes is not None else None,
+    ]
+    return [section for section in sections if section is not None]
