@@ -149,7 +149,8 @@ def main() -> None:
             elif use_ktab:
                 row.note = "smpc not run (--ktab-max-actors)" if problem.n_actors <= 250 else "smpc refuses > 250 actors"
             rows.append(row)
-            print(f"  {name}: {seconds:.3f} s", flush=True)
+            smpc = f", smpc {row.ktab_seconds:.2f} s, same positions: {row.identical}" if row.ktab_seconds else ""
+            print(f"  {name}: {row.turns} turns, {seconds:.3f} s, peak {peak:.1f} MB{smpc}", flush=True)
     if arguments.batch:
         rows.append(batch_row(max(1, arguments.repeats - 1), arguments.batch))
 
