@@ -199,3 +199,12 @@ def test_show_history_lists_every_position_with_its_date(dated: Path) -> None:
     early = run("show", str(dated), "--history", "--as-of", "2020-03-01", "--no-evidence")
     header = next(line for line in early[early.index("positions over time") :].splitlines() if "actor" in line)
     assert re.findall(r"\d{4}-\d\d-\d\d", header) == ["2020-01-01"]
+
+
+def test_time_charts_as_png_for_slides(dated: Path, tmp_path: Path) -> None:
+    pytest.importorskip("kaleido", reason="PNG export needs kaleido (pip install 'jirga[export]')")
+    arguments = ["report", str(dated), "--format", "png", "--out", str(tmp_path / "charts"), "-m", "compromise"]
+    run(*arguments, "--outcomes", str(DATA / "tiny-outcomes.yaml"))
+    written = {path.name for path in (tmp_path / "charts").iterdir()}
+    assert {"history-war.png", "hindcast-errors.png", "hindcast-mean.png"} <= written
+    assert (tmp_path / "charts" / "history-war.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

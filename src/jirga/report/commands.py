@@ -52,23 +52,23 @@ def report(
     from jirga.forecast import run_forecast  # plotly and jinja load only when a report is made
     from jirga.report.build import render_report, report_data, report_figures, write_report
     from jirga.report.export import export_charts
-    from jirga.report.history import time_sections
+    from jirga.report.history import time_charts, time_sections
     from jirga.scenario import load_scenario
     from jirga.scenario.outcomes import read_outcomes
 
     loaded = load_scenario(scenario)
     if store is not None and not store.is_file():
         raise JirgaError("no evidence store here: run `jirga ingest` first", file=store, field="--store")
+    known = read_outcomes(outcomes, loaded) if outcomes is not None or scenario is None else None
     result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
     console = Console(stderr=True)
     if output_format is ReportFormat.html:
-        known = read_outcomes(outcomes, loaded) if outcomes is not None or scenario is None else None
         sections = time_sections(result, known, seed) + _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)
         target = out or Path("report.html")
         write_report(target, render_report(report_data(result, sections, store)))
         console.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, opens offline)")
     else:
-        paths = export_charts(report_figures(result, store), out or Path("report-charts"), output_format.value)
+        paths = export_charts(report_figures(result, store) | time_charts(result, known, seed), out or Path("report-charts"), output_format.value)
         console.print(f"wrote {len(paths)} {output_format.value.upper()} charts to {paths[0].parent}")
 
 

@@ -92,9 +92,21 @@ def hindcast_forecasts(hindcast: Hindcast, models: list[str], dates: tuple[dt.da
     return history
 
 
-def history_section(result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0) -> Section | None:
-    """"How positions moved": per issue, each actor's dated positions as steps and every model's
-    forecast as of each evidence date up to the report's date; None with fewer than two dates."""
+@dataclass(frozen=True)
+class History:
+    """What "How positions moved" shows: the evidence dates, every model's forecast of each
+    issue as of each date, and one chart per issue."""
+
+    dates: tuple[dt.date, ...]
+    forecasts: ModelForecasts
+    charts: dict[str, go.Figure]
+    """``charts[issue id]``."""
+
+
+def position_history(result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0) -> History | None:
+    """Per issue, each actor's dated positions as steps and every model's forecast as of each
+    evidence date up to the report's date (taken from ``hindcast`` where it has them, else
+    forecast here); None with fewer than two dates."""
     scenario = result.scenario
     dates = tuple(date for date in evidence_dates(scenario) if result.as_of is None or date <= result.as_of)
     if len(dates) < 2:
@@ -106,12 +118,21 @@ def history_section(result: ForecastResult, hindcast: Hindcast | None = None, se
     if missing:
         forecasts |= forecast_history(scenario, models, dates, missing, seed)
     titles = {run.name: run.title for run in result.runs}
-    charts = []
-    for issue in result.issues:
-        steps = position_steps(scenario, issue, dates)
-        figure = figures.history_chart(issue, dates, _named(scenario, steps), forecasts[issue.id], titles)
-        charts.append({"issue": issue, "figure": figure_html(figure, f"figure-history-{issue.id}"), "forecasts": forecasts[issue.id]})
-    html = environment().get_template("history.html.j2").render(charts=charts, dates=dates, titles=titles)
+    charts = {
+        issue.id: figures.history_chart(issue, dates, _named(scenario, position_steps(scenario, issue, dates)), forecasts[issue.id], titles)
+        for issue in result.issues
+    }
+    return History(dates, forecasts, charts)
+
+
+def history_section(result: ForecastResult, history: History) -> Section:
+    """"How positions moved": per issue, the chart and the table of forecasts as of each date."""
+    charts = [
+        {"issue": issue, "figure": figure_html(history.charts[issue.id], f"figure-history-{issue.id}"), "forecasts": history.forecasts[issue.id]}
+        for issue in result.issues
+    ]
+    titles = {run.name: run.title for run in result.runs}
+    html = environment().get_template("history.html.j2").render(charts=charts, dates=history.dates, titles=titles)
     note = (
         "Each actor's position as the articles of each date state it (a step where a later article records a change; "
         "hover a point for the quote behind it), and each model's forecast of the scenario as of each date (dashed), "
@@ -148,23 +169,28 @@ def _hover_wrap(text: str, width: int = 70) -> str:
     return "<br>".join(lines)
 
 
-def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario, titles: dict[str, str]) -> Section | None:
-    """"Hindcast": the error of every model and baseline per issue as of each date, the outcomes
-    with their sources, and the tables of ``jirga hindcast``; None when nothing was scored."""
-    if not hindcast.scores:
-        return None
-    last = hindcast.dates[-1]
+def hindcast_charts(hindcast: Hindcast, scenario: Scenario, titles: dict[str, str]) -> dict[str, go.Figure]:
+    """``errors``: a heat map of each forecaster's error per issue at the last date (best first);
+    ``mean``: each forecaster's mean error over issues as of each date."""
+    names = {forecaster: titles.get(forecaster, forecaster) for forecaster in hindcast.forecasters}
     ranked = hindcast.ranked()
+    issues = [scenario.issue(issue_id) for issue_id in hindcast.issues]
+    return {
+        "errors": figures.hindcast_heatmap(hindcast, [names[forecaster] for forecaster in ranked], ranked, issues),
+        "mean": figures.hindcast_mean_chart(hindcast, names, BASELINES),
+    }
+
+
+def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario, titles: dict[str, str]) -> Section:
+    """"Hindcast": the error of every model and baseline per issue as of each date, the outcomes
+    with their sources, the tables of ``jirga hindcast`` and every score it gives."""
     names = {forecaster: titles.get(forecaster, forecaster) for forecaster in hindcast.forecasters}
     issues = [scenario.issue(issue_id) for issue_id in hindcast.issues]
-    charts = {
-        "heatmap": figure_html(figures.hindcast_heatmap(hindcast, [names[f] for f in ranked], ranked, issues), "figure-hindcast-heatmap"),
-        "mean": figure_html(figures.hindcast_mean_chart(hindcast, names, BASELINES), "figure-hindcast-mean"),
-    }
+    charts = {name: figure_html(figure, f"figure-hindcast-{name}") for name, figure in hindcast_charts(hindcast, scenario, titles).items()}
     html = environment().get_template("hindcast.html.j2").render(
         hindcast=hindcast,
-        last=last,
-        ranked=ranked,
+        last=hindcast.dates[-1],
+        ranked=hindcast.ranked(),
         names=names,
         issues=issues,
         outcomes=[(issue, outcomes.for_issue(issue.id)) for issue in issues],
@@ -178,14 +204,31 @@ def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario,
     return Section("Hindcast: the forecasts against what happened", html, note, "hindcast")
 
 
+def _scored(result: ForecastResult, outcomes: Outcomes | None, seed: int) -> Hindcast | None:
+    """The hindcast of the result's models against ``outcomes``; None without outcomes or scores."""
+    if outcomes is None:
+        return None
+    scored = run_hindcast(result.scenario, outcomes, [run.name for run in result.runs], seed=seed)
+    return scored if scored.scores else None
+
+
 def time_sections(result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0) -> list[Section]:
     """The sections on time that have data: "How positions moved" (two evidence dates or more)
     and, with ``outcomes``, the hindcast of the result's models (whose forecasts the history reuses)."""
-    models = [run.name for run in result.runs]
-    scored = run_hindcast(result.scenario, outcomes, models, seed=seed) if outcomes is not None else None
-    titles = {run.name: run.title for run in result.runs}
-    sections = [
-        history_section(result, scored, seed),
-        hindcast_section(scored, outcomes, result.scenario, titles) if scored is not None and outcomes is not None else None,
-    ]
-    return [section for section in sections if section is not None]
+    scored = _scored(result, outcomes, seed)
+    history = position_history(result, scored, seed)
+    sections = [history_section(result, history)] if history is not None else []
+    if scored is not None and outcomes is not None:
+        sections.append(hindcast_section(scored, outcomes, result.scenario, {run.name: run.title for run in result.runs}))
+    return sections
+
+
+def time_charts(result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0) -> dict[str, go.Figure]:
+    """The same charts by name, for slides: ``history-<issue id>``, ``hindcast-errors``, ``hindcast-mean``."""
+    scored = _scored(result, outcomes, seed)
+    history = position_history(result, scored, seed)
+    charts = {f"history-{issue}": chart for issue, chart in history.charts.items()} if history is not None else {}
+    if scored is not None:
+        titles = {run.name: run.title for run in result.runs}
+        charts |= {f"hindcast-{name}": chart for name, chart in hindcast_charts(scored, result.scenario, titles).items()}
+    return charts
