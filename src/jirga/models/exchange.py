@@ -163,6 +163,10 @@ class _Numbers:
         flat = [Decimal(repr(float(value))) for value in np.ravel(values)]
         return np.array(flat, dtype=object).reshape(np.shape(values))
 
+    def toward(self, size: Array, direction: Array) -> Array:
+        """``size`` with the sign of ``direction`` (+ where it is 0)."""
+        return np.where(direction < 0, -size, size) if self.decimal else np.copysign(size, direction)
+
     def tie_key(self, gains: Array) -> Array:
         return gains if self.decimal else np.round(gains, TIE_DECIMALS)
 
@@ -482,12 +486,12 @@ class _Game:
         a supply or demand issue with ``chosen``) after ``chosen`` was realised."""
         cand = self.cand
         supply_key, demand_key = cand.keys[:2, :, rows]
-        chosen_supply, chosen_demand = cand.supply_key[:, chosen].copy(), cand.demand_key[:, chosen].copy()
+        (supply_i, supply_j), (demand_i, demand_j) = cand.keys[:2, :, chosen].tolist()
         actor, y, start = cand.actor[:, chosen].copy(), cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
         # A side that demands what a realised side demanded: the realised partner's voting
         # position becomes an update for this candidate's supplier of that issue.
-        to_i = demand_key == chosen_demand[1]
-        to_j = demand_key == chosen_demand[0]
+        to_i = demand_key == demand_j
+        to_j = demand_key == demand_i
         sides, columns = np.nonzero(to_i | to_j)
         if sides.size:
             giver = to_j[sides, columns].astype(np.int64)
@@ -496,8 +500,8 @@ class _Game:
         # A side that already supplied this issue now starts from its voting position there;
         # decide appends the realised move to its history and pops it again: its own last move
         # stays in the history and the recalculated one comes after it.
-        as_i = supply_key == chosen_supply[0]
-        as_j = ~as_i & (supply_key == chosen_supply[1])
+        as_i = supply_key == supply_i
+        as_j = ~as_i & (supply_key == supply_j)
         overlap = as_i | as_j
         if overlap.any():
             block.supply_at[...] = np.where(as_i, y[0], np.where(as_j, y[1], block.supply_at))
@@ -562,7 +566,8 @@ class _Game:
         end = block.supply_at + move
         one_sign = (np.maximum(block.prefix_max, move) < 0) | (np.minimum(block.prefix_min, move) > 0)
         ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack)
-        return (ok & (block.prefix_sum + move <= SCALE + slack) & one_sign).all(axis=0)
+        valid = ok & (block.prefix_sum + move <= SCALE + slack) & one_sign
+        return valid[0] & valid[1]
 
     def _gain(self, eu: Array) -> Array:
         """Equal gain: both gains are equal, decide keeps I's; a random rate: the smaller one."""
@@ -588,7 +593,7 @@ class _Game:
         moves_fully = np.array([over, ~over])
         shift = np.where(moves_fully, full, answer)
         move = np.where(moves_fully, gap, answer_move)
-        block.move[...] = np.where(x > target, -move, move)
+        block.move[...] = self.number.toward(move, target - x)
         block.y[...] = x + block.move
         block.eu[...] = np.abs(shift * salience - shift[::-1] * block.demand_salience)
         block.gain[...] = self._gain(block.eu)
@@ -597,31 +602,37 @@ class _Game:
         # means it had (the record of a realised exchange that its tie twin invalidated).
         block.nbs0[...] = np.where(block.valid, self._means(block, x), block.nbs0)
         block.nbs1[...] = np.where(block.valid, self._means(block, block.y), block.nbs1)
-        capped_i = self._cap_at_demander(block, 0)
-        if capped_i.size:
+        beyond = self._beyond(block)
+        if not beyond.any():
+            return
+        capped = np.flatnonzero(beyond[0])
+        if capped.size:
+            self._cap_at_demander(block, 0, capped)
             # I's cap moved J too: J's mean after its move changes with it.
-            block.nbs1[1, capped_i] = self._means(block, block.y)[1, capped_i]
-        capped_j = self._cap_at_demander(block, 1)
-        if capped_i.size or capped_j.size:
-            block.valid[...] = block.valid & self._move_valid(block)
+            block.nbs1[1, capped] = self._means(block, block.y)[1, capped]
+            beyond[1] = self._beyond(block)[1]
+        capped = np.flatnonzero(beyond[1])
+        if capped.size:
+            self._cap_at_demander(block, 1, capped)
+        block.valid[...] = block.valid & self._move_valid(block)
 
-    def _cap_at_demander(self, block: _Block, side: int) -> IntArray:
-        """decide's check_nbs for the valid rows: stop the supplier where the mean reaches its
-        partner; returns the columns of the block that were capped.
+    def _beyond(self, block: _Block) -> BoolArray:
+        """Valid rows whose partner's position lies strictly between the side's supply-issue
+        means before and after its move (nbs0, nbs1): the move pushes the mean past it."""
+        before = block.target - block.nbs0
+        after = block.target - block.nbs1
+        slack = self.number.slack
+        return block.valid & (((before > slack) & (after < -slack)) | ((before < -slack) & (after > slack)))
+
+    def _cap_at_demander(self, block: _Block, side: int, columns: IntArray) -> None:
+        """decide's check_nbs where the side's move pushes its supply-issue mean past the partner
+        (``columns`` of the block, see _beyond): stop the supplier where the mean reaches it.
 
         nbs0 and nbs1 are the side's supply-issue means before and after its move (with the
-        candidate's updates). If the partner's position lies strictly between them the move
-        is shortened to |m| = |W (x_partner - nbs0) / (c s)|, which puts the mean on the
-        partner, and the partner's move follows from the ratio.
+        candidate's updates). The move is shortened to |m| = |W (x_partner - nbs0) / (c s)|,
+        which puts the mean on the partner, and the partner's move follows from the ratio.
         """
         other = 1 - side
-        before = block.target[side] - block.nbs0[side]
-        after = block.target[side] - block.nbs1[side]
-        slack = self.number.slack
-        beyond = ((before > slack) & (after < -slack)) | ((before < -slack) & (after > slack))
-        columns = np.flatnonzero(block.valid & beyond)
-        if not columns.size:
-            return columns
         total = block.supply_total[side, columns]
         salience, demand_salience = block.supply_salience[:, columns], block.demand_salience[:, columns]
         capability, totals = block.supply_capability[:, columns], block.supply_total[:, columns]
@@ -640,7 +651,6 @@ class _Game:
         block.gain[columns] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
         block.eu[other, columns], block.eu[side, columns] = eu_partner, eu_own
         block.nbs1[side, columns] = self._numerator(block, side, columns, block.y[side, columns]) / total
-        return columns
 
     # ------------------------------------------------------------------------ what is recorded
     def _externality_columns(self) -> dict[str, Array]:
