@@ -53,15 +53,17 @@ def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...])
         if date > last:
             continue
         value = stance.position.value
-        steps.setdefault(stance.actor, []).append(Step(max(date, first), value, issue.label(value), _first_quote(stance)))
+        steps.setdefault(stance.actor, []).append(Step(max(date, first), value, issue.label(value), _first_quote(scenario, stance)))
     return {actor: sorted(rows, key=lambda step: step.date) for actor, rows in steps.items()}
 
 
-def _first_quote(stance: Stance) -> str:
+def _first_quote(scenario: Scenario, stance: Stance) -> str:
+    """The first quote behind a stance's position and where it comes from (the source's title when the scenario has it)."""
     if not stance.position.evidence:
         return ""
     item = stance.position.evidence[0]
-    return f"“{item.quote}” ({item.document})"
+    titles = {source.id: source.title for source in scenario.sources if source.title}
+    return f"“{item.quote}” ({titles.get(item.document, item.document)})"
 
 
 def forecast_history(
