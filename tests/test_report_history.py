@@ -79,7 +79,7 @@ def test_history_and_hindcast_of_a_small_scenario_by_hand(dated: Path, tmp_path:
     alpha = next(trace for trace in figure_data(page, "figure-history-war") if trace["name"] == "Alpha")
     assert alpha["x"] == ["2020-01-01", "2020-06-01", "2020-06-01"]  # two steps, held to the last date
     assert alpha["y"] == [20, 40, 40]
-    assert "“Alpha now accepts a truce” (A later document)" in alpha["text"][1]
+    assert "“Alpha now accepts a truce”<br>(A later document)" in alpha["text"][1]
     # Hindcast against the outcome 100: compromise errs 40 then 33.33 (toward), median 40 and 40.
     rows = {
         (row.get("data-forecaster"), row.get("data-date")): float(row.get("data-error"))

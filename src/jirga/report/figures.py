@@ -75,11 +75,11 @@ def scale_ticks(issue: Issue) -> dict[str, object]:
     return {
         "tickmode": "array",
         "tickvals": [anchor.value for anchor in issue.anchors],
-        "ticktext": [f"{anchor.value:g}<br>{_wrap(anchor.label)}" for anchor in issue.anchors],
+        "ticktext": [f"{anchor.value:g}<br>{wrap_label(anchor.label)}" for anchor in issue.anchors],
     }
 
 
-def _wrap(text: str, width: int = 22, most: int = 2) -> str:
+def wrap_label(text: str, width: int = 22, most: int = 2) -> str:
     """Break a label into at most ``most`` lines of about ``width`` characters for a tick
     (Plotly does not wrap); a longer label ends in '…' (the full words show on hover)."""
     lines: list[str] = []
@@ -164,7 +164,7 @@ def trajectory_chart(result: ForecastResult, issue: Issue) -> go.Figure | None:
         return None
     names = {actor.id: actor.name for actor in result.scenario.actors}
     order = {actor.id: row for row, actor in enumerate(result.scenario.actors)}
-    titles = [_wrap(run.title, 34) for _, run in moving]
+    titles = [wrap_label(run.title, 34) for _, run in moving]
     figure = make_subplots(rows=1, cols=len(moving), shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04)
     figure.update_annotations(font_size=12)
     for panel, (index, run) in enumerate(moving, start=1):
@@ -353,7 +353,7 @@ def hindcast_heatmap(hindcast: Hindcast, names: Sequence[str], forecasters: Sequ
     figure = go.Figure(
         go.Heatmap(
             z=errors,
-            x=[_wrap(issue.name, 16) for issue in issues],
+            x=[wrap_label(issue.name, 16) for issue in issues],
             y=list(names),
             zmin=0,
             zmax=100,

@@ -18,7 +18,7 @@ from jirga.forecast import ForecastResult, run_forecast
 from jirga.models import Problem
 from jirga.report import figures
 from jirga.report.build import Section, environment, figure_html
-from jirga.scenario.model import Issue, Scenario, Stance
+from jirga.scenario.model import Issue, Scenario
 from jirga.scenario.outcomes import Outcomes
 
 ModelForecasts = dict[str, dict[str, list[float | None]]]
@@ -34,7 +34,9 @@ class Step:
     label: str
     """The words of the nearest labelled point of the scale."""
     quote: str
-    """The first quote behind the position, with its document ("" without evidence)."""
+    """The first quote behind the position ("" without evidence)."""
+    source: str
+    """Where the quote comes from: its source's title, else its document id."""
 
 
 def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...]) -> dict[str, list[Step]]:
@@ -45,6 +47,7 @@ def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...])
     article confirming it, with its own quote.
     """
     first, last = dates[0], dates[-1]
+    titles = {source.id: source.title for source in scenario.sources if source.title}
     steps: dict[str, list[Step]] = {}
     for stance in scenario.stances:
         if stance.issue != issue.id:
@@ -52,18 +55,10 @@ def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...])
         date = scenario.stance_date(stance) or first
         if date > last:
             continue
-        value = stance.position.value
-        steps.setdefault(stance.actor, []).append(Step(max(date, first), value, issue.label(value), _first_quote(scenario, stance)))
+        value, evidence = stance.position.value, stance.position.evidence
+        quote, source = (evidence[0].quote, titles.get(evidence[0].document, evidence[0].document)) if evidence else ("", "")
+        steps.setdefault(stance.actor, []).append(Step(max(date, first), value, issue.label(value), quote, source))
     return {actor: sorted(rows, key=lambda step: step.date) for actor, rows in steps.items()}
-
-
-def _first_quote(scenario: Scenario, stance: Stance) -> str:
-    """The first quote behind a stance's position and where it comes from (the source's title when the scenario has it)."""
-    if not stance.position.evidence:
-        return ""
-    item = stance.position.evidence[0]
-    titles = {source.id: source.title for source in scenario.sources if source.title}
-    return f"“{item.quote}” ({titles.get(item.document, item.document)})"
 
 
 def forecast_history(
@@ -153,22 +148,11 @@ def _named(scenario: Scenario, steps: dict[str, list[Step]]) -> list[tuple[str, 
         rows = steps[actor.id]
         texts = [
             f"{actor.name}, {step.date:%d %b %Y}: {step.position:g} ({step.label or 'no label'})"
-            + (f"<br>{_hover_wrap(step.quote)}" if step.quote else "")
+            + (f"<br>“{figures.wrap_label(step.quote, 70, most=6)}”<br>({step.source})" if step.quote else "")
             for step in rows
         ]
         lines.append((actor.name, figures.actor_colour(row), [step.date for step in rows], [step.position for step in rows], texts))
     return lines
-
-
-def _hover_wrap(text: str, width: int = 70) -> str:
-    """Break a long hover text into lines of about ``width`` characters (Plotly does not wrap)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
 
 
 def hindcast_charts(hindcast: Hindcast, scenario: Scenario, titles: dict[str, str]) -> dict[str, go.Figure]:
