@@ -313,23 +313,29 @@ def coalitions(rule: str, weight: Array, utility: Array) -> tuple[Array, Array]:
     C(a, b) is support[a, b] and C(b, a) is opposition[a, b]. For the symmetric voting rules
     (all but ASymProsp) opposition is the transpose of support.
     """
-    shape = (utility.shape[0], utility.shape[2], utility.shape[2])
+    n_batch, n_voters, n_options = utility.shape
     asymmetric = rule == "ASymProsp"
     by_voter = utility.transpose(1, 0, 2)
     weight_by_voter = weight.T[:, :, None, None]
+    support = np.empty((n_batch, n_options, n_options))
+    opposition = np.empty_like(support) if asymmetric else None
+    # options a in chunks whose pairs fill one block, so that large elections stay in cache
+    rows = max(1, BLOCK_ELEMENTS // (n_batch * n_options))
+    for chunk in np.array_split(np.arange(n_options), -(-n_options // rows)):
 
-    def votes(voters: Array) -> tuple[Array, ...]:
-        block = by_voter[voters]
-        cast = vote(rule, weight_by_voter[voters], block[:, :, :, None], block[:, :, None, :])
-        if asymmetric:
-            return np.maximum(cast, 0.0), -np.minimum(cast, 0.0)
-        return (np.maximum(cast, 0.0),)
+        def votes(voters: Array) -> tuple[Array, ...]:
+            block = by_voter[voters]
+            cast = vote(rule, weight_by_voter[voters], block[:, :, chunk, None], block[:, :, None, :])
+            if asymmetric:
+                return np.maximum(cast, 0.0), -np.minimum(cast, 0.0)
+            return (np.maximum(cast, 0.0),)
 
-    start = np.full(shape, MIN_COALITION)
-    totals = _ordered_totals((start, start) if asymmetric else (start,), votes, utility.shape[1])
-    if asymmetric:
-        return totals[0], totals[1]
-    return totals[0], totals[0].transpose(0, 2, 1)
+        start = np.full((n_batch, chunk.size, n_options), MIN_COALITION)
+        totals = _ordered_totals((start, start) if asymmetric else (start,), votes, n_voters)
+        support[:, chunk] = totals[0]
+        if opposition is not None:
+            opposition[:, chunk] = totals[1]
+    return support, support.transpose(0, 2, 1) if opposition is None else opposition
 
 
 def victory_pair(model: str, strength: Array, against: Array) -> tuple[Array, Array]:
@@ -648,8 +654,16 @@ class _Run:
         target], gain)``, target -1 for an actor that challenges nobody.
         """
         actors = np.arange(self.n_actors)
-        initiator, receiver = actors[None, :, None], actors[None, None, :]
-        probability, gain = self.contest(state, initiator, initiator, initiator, receiver)
+        receiver = actors[None, None, :]
+        # initiators in chunks whose pairs fill one block, so that large problems stay in cache
+        rows = max(1, BLOCK_ELEMENTS // (self.n_batch * self.n_actors))
+        results = [
+            self.contest(state, chunk[None, :, None], chunk[None, :, None], chunk[None, :, None], receiver)
+            for chunk in np.array_split(actors, -(-self.n_actors // rows))
+        ]
+        probability = np.concatenate([result[0] for result in results], axis=1)
+        gain = np.concatenate([result[1] for result in results], axis=1)
+        initiator = actors[None, :, None]
         eligible = (gain > MIN_SIGNIFICANT_GAIN) & (initiator != receiver)
         candidate = np.where(eligible, gain, -np.inf)
         target = np.argmax(candidate, axis=-1)
