@@ -9,11 +9,12 @@ probabilistic Condorcet election among everyone favours, and the next turn start
 
 Every formula below names the KTAB function it comes from (``examples/smp/libsrc/smp.cpp``,
 ``smpbcn.cpp``, ``KTAB/kmodel/libsrc/kmodel.cpp``); ``docs/models/smp.md`` explains them.
-Floating-point operations follow KTAB's order wherever a sum or a product decides a discrete
-choice: sums over actors run left to right from zero (a Python loop over one actor axis, each
-step vectorised over all pairs) and products run left to right from one. So the model gives
-KTAB's own numbers, not merely close ones: the tests compare every turn of all eight KTAB
-examples.
+Floating-point operations follow KTAB's: elementwise formulas are written as KTAB writes them,
+sums over actors run left to right (the terms of a block of actors are computed at once,
+vectorised over all pairs, then added one slice at a time: ``_ordered_totals``) and products
+run left to right from one. So the model gives KTAB's own numbers, not merely close ones: the
+tests compare every turn of all eight KTAB examples, and, where ``smpc`` is built, 22 other
+option settings.
 
 Arrays carry a flattened batch axis ``b`` in front: ``(b, n)`` per actor, ``(b, n, n)`` per
 pair, ``(b, n, D)`` per actor and dimension. Positions and saliences inside are on KTAB's unit
