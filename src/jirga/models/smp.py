@@ -1,6 +1,6 @@
 """KTAB's Spatial Model of Politics (SMP), a port that reproduces KAPSARC's ``smpc`` exactly.
 
-SMP (Wise, Lester, Efird et al., KAPSARC Toolkit for Behavioural Analysis, 2015-2019) works on
+SMP (KAPSARC Toolkit for Behavioural Analysis, KTAB, 2015-2019, github.com/KAPSARC/KTAB) works on
 all issues of a problem at once: each actor holds a position *vector* and a salience vector,
 values every position by a salience-weighted distance bent by its risk attitude, looks for the
 actor it gains most by challenging, and settles each challenge as a bargain that moves both
