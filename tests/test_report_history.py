@@ -5,6 +5,7 @@ steps drawn are the scenario file's dated stances."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -17,7 +18,10 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from jirga.cli import app
-from jirga.scenario import default_scenario_path
+from jirga.forecast import run_forecast
+from jirga.report import build_report
+from jirga.scenario import default_scenario_path, load_scenario
+from jirga.scenario.outcomes import read_outcomes
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -208,3 +212,17 @@ def test_time_charts_as_png_for_slides(dated: Path, tmp_path: Path) -> None:
     written = {path.name for path in (tmp_path / "charts").iterdir()}
     assert {"history-war.png", "hindcast-errors.png", "hindcast-mean.png"} <= written
     assert (tmp_path / "charts" / "history-war.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_parameters_reach_the_history_and_the_hindcast() -> None:
+    """build_report(parameters=...) forecasts every date with them, as run_forecast does."""
+    scenario = load_scenario()
+    last = dt.date(2021, 8, 13)
+    one_round = run_forecast(scenario, ["eum"], parameters={"rounds": 1}, as_of=last).runs[0].forecast("withdrawal")
+    ten_rounds = run_forecast(scenario, ["eum"], as_of=last).runs[0].forecast("withdrawal")
+    assert abs(one_round - ten_rounds) > 1  # the parameter matters here, so the check below can fail
+    page = lxml_html.fromstring(build_report(scenario, models=["eum"], parameters={"rounds": 1}, outcomes=read_outcomes(None, scenario)))
+    history = page.xpath(f'//div[@data-issue="withdrawal"]//tr[@data-model="eum"]/td[@data-date="{last}"]')[0]
+    assert float(history.get("data-value")) == pytest.approx(one_round, abs=1e-9)
+    scored = page.xpath(f'//table[@class="hindcast-scores"]//tr[@data-forecaster="eum"][@data-issue="withdrawal"][@data-date="{last}"]')[0]
+    assert float(scored.get("data-forecast")) == pytest.approx(one_round, abs=1e-9)

@@ -98,8 +98,16 @@ def evidence_dates(scenario: Scenario) -> tuple[dt.date, ...]:
     return tuple(sorted({source.date for source in scenario.sources if source.date is not None}))
 
 
-def hindcast(scenario: Scenario, outcomes: Outcomes, models: list[str], dates: tuple[dt.date, ...] | None = None, seed: int = 0) -> Hindcast:
-    """Forecast as of each date with each model and baseline, and score against ``outcomes``."""
+def hindcast(
+    scenario: Scenario,
+    outcomes: Outcomes,
+    models: list[str],
+    dates: tuple[dt.date, ...] | None = None,
+    seed: int = 0,
+    parameters: dict[str, Any] | None = None,
+) -> Hindcast:
+    """Forecast as of each date with each model (``parameters`` as :func:`run_forecast` takes
+    them) and baseline, and score against ``outcomes``."""
     dates = dates or evidence_dates(scenario)
     issues = tuple(issue for issue in scenario.issues if outcomes.for_issue(issue.id) is not None)
     scores: list[Score] = []
@@ -108,7 +116,7 @@ def hindcast(scenario: Scenario, outcomes: Outcomes, models: list[str], dates: t
         known = [issue for issue in issues if problem.present[:, problem.issues.index(issue.id)].any()]
         if not known:
             continue
-        result = run_forecast(scenario, models, [issue.id for issue in known], as_of=date, seed=seed)
+        result = run_forecast(scenario, models, [issue.id for issue in known], parameters, as_of=date, seed=seed)
         for issue in known:
             column = problem.issues.index(issue.id)
             forecasts = {run.name: run.forecast(issue.id) for run in result.runs}

@@ -304,7 +304,7 @@ def build_report(
     from jirga.report.history import time_sections  # it builds on this module
 
     result = run_forecast(scenario, models=models or list(MODELS), parameters=parameters, as_of=as_of, seed=seed)
-    return render_report(report_data(result, time_sections(result, outcomes, seed) + (analysis or [])))
+    return render_report(report_data(result, time_sections(result, outcomes, seed, parameters) + (analysis or [])))
 
 
 def write_report(path: str | Path, html: str) -> None:

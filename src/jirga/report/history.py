@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -62,7 +63,12 @@ def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...])
 
 
 def forecast_history(
-    scenario: Scenario, models: list[str], dates: tuple[dt.date, ...], issues: list[str], seed: int = 0
+    scenario: Scenario,
+    models: list[str],
+    dates: tuple[dt.date, ...],
+    issues: list[str],
+    seed: int = 0,
+    parameters: dict[str, Any] | None = None,
 ) -> ModelForecasts:
     """Every model's forecast of each of ``issues`` as of each date (issues nobody had a stance on
     by a date get None there), seeded as ``jirga forecast --as-of`` is."""
@@ -70,7 +76,7 @@ def forecast_history(
     for date in dates:
         problem = Problem.from_scenario(scenario, date)
         known = [issue for issue in issues if problem.present[:, problem.issues.index(issue)].any()]
-        result = run_forecast(scenario, models, known, as_of=date, seed=seed) if known else None
+        result = run_forecast(scenario, models, known, parameters, as_of=date, seed=seed) if known else None
         for issue in issues:
             for model in models:
                 value = result.runs[models.index(model)].forecast(issue) if result is not None and issue in known else None
@@ -100,7 +106,9 @@ class History:
     """``charts[issue id]``."""
 
 
-def position_history(result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0) -> History | None:
+def position_history(
+    result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
+) -> History | None:
     """Per issue, each actor's dated positions as steps and every model's forecast as of each
     evidence date up to the report's date (taken from ``hindcast`` where it has them, else
     forecast here); None with fewer than two dates."""
@@ -113,7 +121,7 @@ def position_history(result: ForecastResult, hindcast: Hindcast | None = None, s
     forecasts = hindcast_forecasts(hindcast, models, dates) if hindcast is not None and set(models) <= set(hindcast.forecasters) else {}
     missing = [issue for issue in issues if issue not in forecasts]
     if missing:
-        forecasts |= forecast_history(scenario, models, dates, missing, seed)
+        forecasts |= forecast_history(scenario, models, dates, missing, seed, parameters)
     titles = {run.name: run.title for run in result.runs}
     charts = {
         issue.id: figures.history_chart(issue, dates, _named(scenario, position_steps(scenario, issue, dates)), forecasts[issue.id], titles)
@@ -190,29 +198,34 @@ def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario,
     return Section("Hindcast: the forecasts against what happened", html, note, "hindcast")
 
 
-def _scored(result: ForecastResult, outcomes: Outcomes | None, seed: int) -> Hindcast | None:
+def _scored(result: ForecastResult, outcomes: Outcomes | None, seed: int, parameters: dict[str, Any] | None) -> Hindcast | None:
     """The hindcast of the result's models against ``outcomes``; None without outcomes or scores."""
     if outcomes is None:
         return None
-    scored = run_hindcast(result.scenario, outcomes, [run.name for run in result.runs], seed=seed)
+    scored = run_hindcast(result.scenario, outcomes, [run.name for run in result.runs], seed=seed, parameters=parameters)
     return scored if scored.scores else None
 
 
-def time_sections(result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0) -> list[Section]:
+def time_sections(
+    result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
+) -> list[Section]:
     """The sections on time that have data: "How positions moved" (two evidence dates or more)
-    and, with ``outcomes``, the hindcast of the result's models (whose forecasts the history reuses)."""
-    scored = _scored(result, outcomes, seed)
-    history = position_history(result, scored, seed)
+    and, with ``outcomes``, the hindcast of the result's models (whose forecasts the history
+    reuses); ``seed`` and ``parameters`` should be those the result was forecast with."""
+    scored = _scored(result, outcomes, seed, parameters)
+    history = position_history(result, scored, seed, parameters)
     sections = [history_section(result, history)] if history is not None else []
     if scored is not None and outcomes is not None:
         sections.append(hindcast_section(scored, outcomes, result.scenario, {run.name: run.title for run in result.runs}))
     return sections
 
 
-def time_charts(result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0) -> dict[str, go.Figure]:
+def time_charts(
+    result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
+) -> dict[str, go.Figure]:
     """The same charts by name, for slides: ``history-<issue id>``, ``hindcast-errors``, ``hindcast-mean``."""
-    scored = _scored(result, outcomes, seed)
-    history = position_history(result, scored, seed)
+    scored = _scored(result, outcomes, seed, parameters)
+    history = position_history(result, scored, seed, parameters)
     charts = {f"history-{issue}": chart for issue, chart in history.charts.items()} if history is not None else {}
     if scored is not None:
         titles = {run.name: run.title for run in result.runs}
