@@ -3,7 +3,8 @@
 For each data set: decide 2022.1.28 runs through ``shared/tools/decide-reference.sh`` (its own
 venv; model-only seconds = ``ModelLoop.loop`` with no observers, best of its timing runs), then
 jirga runs with decide's tie decisions (``ties="replay"``) in both arithmetics, timed as the
-model alone (best of ``--repeats``). Decimal arithmetic must reproduce decide's positions in
+model alone (best of ``--repeats``; wall-clock seconds for the ratio, as decide's timer, and
+jirga's CPU seconds, which a loaded machine inflates less). Decimal arithmetic must reproduce decide's positions in
 every round (asserted, 1e-9); float64 is reported by its largest deviation, since decide's
 Decimal rounding noise decides some of its branches (docs/models/exchange.md, "How close").
 
@@ -97,13 +98,15 @@ def _id(name: str) -> str:
     return identifier(name)
 
 
-def time_model(model: ExchangeModel, problem: Problem, repeats: int) -> tuple[float, object]:
-    best, trajectory = float("inf"), None
+def time_model(model: ExchangeModel, problem: Problem, repeats: int) -> tuple[float, float, object]:
+    """Best wall-clock and best CPU seconds of ``repeats`` runs, and the last trajectory."""
+    best, best_cpu, trajectory = float("inf"), float("inf"), None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         trajectory = model.forecast(problem, np.random.default_rng(0))
         best = min(best, time.perf_counter() - start)
-    return best, trajectory
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
+    return best, best_cpu, trajectory
 
 
 def main() -> None:
@@ -115,9 +118,11 @@ def main() -> None:
     parser.add_argument("--decide-max", type=int, default=500, help="run decide on synthetic sets up to this many actor-issue cells")
     parser.add_argument("--decide-timeout", type=float, default=600.0)
     args = parser.parse_args()
-    console = Console(width=170)
+    console = Console(width=190)
+    load_before = os.getloadavg()[0]
     table = Table(title=f"Exchange model, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
-    for column in ("data set", "actors x issues", "exchanges", "decide s", "jirga float s", "speed-up", "float max |Δ|", "jirga decimal s", "decimal = decide"):
+    columns = ("data set", "actors x issues", "exchanges", "decide s", "jirga float s", "jirga float cpu s", "speed-up", "float max |Δ|", "jirga decimal s", "decimal = decide")
+    for column in columns:
         table.add_column(column, justify="left" if column == "data set" else "right")
     for name in args.sets:
         scenario, path = load(name)
@@ -130,13 +135,13 @@ def main() -> None:
         decided = decide is not None and "rounds_data" in decide
         decisions = decide["tie_flips_used"] if decided else ""
         replay = dict(rounds=args.rounds, ties="replay", tie_decisions=decisions)
-        fast_seconds, fast = time_model(ExchangeModel(**replay), problem, args.repeats)
+        fast_seconds, fast_cpu, fast = time_model(ExchangeModel(**replay), problem, args.repeats)
         exchanges = len(fast.diagnostics["exchanges"]["round"])
         row = [name, f"{problem.n_actors} x {problem.n_issues}"]
         if decided:
             reference = decide_positions(decide, problem)
             decide_seconds = decide.get("model_seconds_best", decide["model_seconds"])
-            exact_seconds, exact = time_model(ExchangeModel(arithmetic="decimal", **replay), problem, 1)
+            exact_seconds, _, exact = time_model(ExchangeModel(arithmetic="decimal", **replay), problem, 1)
             exact_gap = float(np.nanmax(np.abs(exact.positions[1:] - reference)))
             assert exact_gap <= 1e-9, f"{name}: decimal arithmetic departs from decide by {exact_gap}"
             fast_gap = float(np.nanmax(np.abs(fast.positions[1:] - reference)))
@@ -144,6 +149,7 @@ def main() -> None:
                 f"{sum(decide['exchanges_per_round'])}",
                 f"{decide_seconds:.3f}",
                 f"{fast_seconds:.3f}",
+                f"{fast_cpu:.3f}",
                 f"{decide_seconds / fast_seconds:.1f}x",
                 f"{fast_gap:.2g}",
                 f"{exact_seconds:.3f}",
@@ -151,11 +157,15 @@ def main() -> None:
             ]
         else:
             note = "timed out" if decide and decide.get("timeout") else "not run"
-            row += [str(exchanges), note, f"{fast_seconds:.3f}", "", "", "", ""]
+            row += [str(exchanges), note, f"{fast_seconds:.3f}", f"{fast_cpu:.3f}", "", "", "", ""]
         table.add_row(*row)
         console.print(" | ".join(row), style="dim")
     console.print(table)
-    console.print(f"[dim]decide: {REFERENCE} ({'found' if REFERENCE.exists() else 'missing: jirga only'}); cpu count {os.cpu_count()}, load {os.getloadavg()[0]:.1f}[/dim]")
+    console.print(
+        f"[dim]decide: {REFERENCE} ({'found' if REFERENCE.exists() else 'missing: jirga only'}); cpu count {os.cpu_count()}, "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; seconds are wall-clock (decide's model-only "
+        "timer), cpu s is jirga's process time[/dim]"
+    )
 
 
 if __name__ == "__main__":

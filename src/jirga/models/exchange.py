@@ -589,7 +589,7 @@ class _Game:
         full = gap * salience * capability / total
         answer = block.ratio[::-1] * full[::-1]
         answer_move = answer * total / (capability * salience)
-        over = np.abs(answer_move[0]) > gap[0]
+        over = answer_move[0] > gap[0]
         moves_fully = np.array([over, ~over])
         shift = np.where(moves_fully, full, answer)
         move = np.where(moves_fully, gap, answer_move)
