@@ -250,7 +250,8 @@ class _Candidates(_Block):
     """Every candidate exchange of a round (a _Block over all rows) and what identifies it.
 
     Per side: ``actor``, ``supply``, ``demand`` (indices) and ``supply_key``/``demand_key``
-    (actor x n_issues + issue); per row: ``pair`` and ``inner`` (0: the partners are in groups
+    (actor x n_issues + issue, demand keys offset by n_actors x n_issues so that the two kinds
+    never meet), packed in ``keys``; per row: ``pair`` and ``inner`` (0: the partners are in groups
     A and D of their issue pair, 1: in B and C). ``updates`` are voting positions of other
     actors on the side's supply issue that the candidate takes as given (decide's updates).
     """
@@ -547,9 +548,8 @@ class _Game:
         cand = self.cand
         rows = block.rows[columns]
         issue, actor = cand.supply[side, rows], cand.actor[side, rows]
-        own_update = cand.has_update[side, rows, actor]
         if updates_last:
-            at = np.where(own_update, cand.updates[side, rows, actor], at)
+            at = np.where(cand.has_update[side, rows, actor], cand.updates[side, rows, actor], at)
         if not self.number.decimal:
             return block.supply_base[side, columns] + block.update_sum[side, columns] + (at - block.start[side, columns]) * block.supply_weight[side, columns]
         position = self.x[:, issue].T.copy()
