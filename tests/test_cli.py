@@ -95,3 +95,18 @@ def test_forecast_without_arguments_runs_the_embedded_scenario():
     data = json.loads(done.stdout)
     assert data["scenario"] == "Afghan peace process 2018-2021"
     assert {issue["id"] for issue in data["issues"]} >= {"withdrawal", "polity", "us_bases", "sanctuaries", "talks_format"}
+
+
+def test_validate_checks_quotes_against_the_evidence_store(tmp_path):
+    (tmp_path / "doc1.txt").write_text("Everyone agrees: Alpha is strong, the minister said on Monday.", encoding="utf-8")
+    store = tmp_path / "evidence.duckdb"
+    done = jirga("ingest", str(tmp_path / "doc1.txt"), "--store", str(store), "--meta", str(TINY))
+    assert done.returncode == 0, done.stderr
+    done = jirga("validate", str(TINY), "--store", str(store), "--no-require-evidence")
+    assert done.returncode == 0, done.stderr
+    assert "quotes checked against the store" in " ".join(done.stdout.split())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.read_text().replace("quote: Alpha is strong", "quote: Alpha is weak"), encoding="utf-8")
+    done = jirga("validate", str(bad), "--store", str(store), "--no-require-evidence")
+    assert done.returncode == 2
+    assert "quote does not occur in document 'doc1'" in done.stderr

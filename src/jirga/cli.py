@@ -198,19 +198,36 @@ def validate(
     corpus: Annotated[
         Optional[Path], typer.Option("--corpus", help="Folder of source documents named <document id>.txt to check quotes against.")
     ] = None,
+    store: Annotated[
+        Optional[Path], typer.Option("--store", help="Evidence store (from jirga ingest) to check quotes against.")
+    ] = None,
     require_evidence: Annotated[bool, typer.Option(help="Require evidence behind every number.")] = True,
 ) -> None:
     """Check a scenario: ids, ranges, evidence, and that every quote occurs in its document."""
     scenario = read_scenario(file)
-    document_text = _corpus_reader(corpus) if corpus is not None else None
+    document_text = _corpus_reader(corpus) if corpus is not None else _store_reader(store) if store is not None else None
     problems = check_evidence(scenario, document_text)
     if not require_evidence:
         problems = [problem for problem in problems if not problem[1].startswith("no evidence")]
     if problems:
         lines = _evidence_lines(file, problems)
         raise ScenarioErrors([JirgaError(message, file=file, line=line, field=field) for line, field, message in lines])
-    checked = "quotes checked against the corpus" if corpus else "quotes not checked (no --corpus)"
+    checked = "quotes checked against " + ("the corpus" if corpus else "the store") if document_text else "quotes not checked (no --corpus or --store)"
     console.print(f"[green]ok[/green] {file}: {len(scenario.actors)} actors, {len(scenario.issues)} issues, {len(scenario.stances)} stances; {checked}")
+
+
+def _store_reader(path: Path):
+    from jirga.evidence.store import open_store
+
+    with open_store(path, read_only=True):  # a clear error now if the store is missing or broken
+        pass
+
+    def document_text(document_id: str) -> str | None:
+        from jirga.evidence.store import document_text as stored_text
+
+        return stored_text(path, document_id)
+
+    return document_text
 
 
 def _corpus_reader(folder: Path):

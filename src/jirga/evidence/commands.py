@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -15,13 +15,16 @@ from rich.table import Table
 from ruamel.yaml import YAML
 
 from jirga.errors import JirgaError
-from jirga.evidence.gazetteer import Gazetteer
-from jirga.evidence.ingest import Metadata, ingest as ingest_documents, read_metadata
-from jirga.evidence.embeddings import load_encoder
-from jirga.evidence.stances import StanceLinker
-from jirga.evidence.store import DEFAULT_STORE, Store, open_store
+from jirga.evidence import DEFAULT_STORE
 from jirga.files import atomic_write_text
 from jirga.scenario import Scenario, default_scenario_path, load_scenario
+
+if TYPE_CHECKING:
+    from jirga.evidence.ingest import Metadata
+    from jirga.evidence.store import Store
+
+# spaCy, DuckDB and the extraction modules load inside the commands that use them, so that
+# registering these commands costs the rest of the command line nothing.
 
 console = Console()
 StoreOption = Annotated[Path, typer.Option("--store", help="The evidence store (DuckDB file).")]
@@ -45,6 +48,9 @@ def ingest(
     processes: Annotated[Optional[int], typer.Option("--processes", help="spaCy worker processes (default: 2 for 64+ documents on 2+ cores).")] = None,
 ) -> None:
     """Read articles into the evidence store and extract actors, quotes, events and stances."""
+    from jirga.evidence.gazetteer import Gazetteer
+    from jirga.evidence.ingest import ingest as ingest_documents, read_metadata
+
     metadata: dict[str, Metadata] = read_metadata(meta if meta is not None else default_scenario_path())
     known = Gazetteer.default() if gazetteer is None else Gazetteer.from_yaml(gazetteer, Gazetteer.default())
     columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -91,6 +97,9 @@ def _rows(store: Store) -> list[dict[str, Any]]:
 def linked_rows(store: Store, scenario: Scenario, embeddings: bool = False) -> tuple[list[dict[str, Any]], str]:
     """Every quote, event and stance of the store linked to the scenario's issues (``issue``, ``position``),
     and how they were linked. ``embeddings`` adds sentence embeddings when the model is installed."""
+    from jirga.evidence.embeddings import load_encoder
+    from jirga.evidence.stances import StanceLinker
+
     rows = _rows(store)
     linker = StanceLinker(scenario.issues, load_encoder() if embeddings else None)
     links = linker.link([(row["sentence"], row["object_text"], row["polarity"]) for row in rows])
@@ -118,6 +127,8 @@ def evidence(
     loaded = load_scenario(scenario)
     if issue is not None and issue not in {item.id for item in loaded.issues}:
         raise JirgaError(f"unknown issue {issue!r} (known: {', '.join(item.id for item in loaded.issues)})", field="--issue")
+    from jirga.evidence.store import open_store
+
     with open_store(store, read_only=True) as opened:
         rows, method = linked_rows(opened, loaded, embeddings)
     selected = [
@@ -141,6 +152,8 @@ def timeline(
     actor: Annotated[Optional[str], typer.Option("--actor", help="Only events with this actor as source or target.")] = None,
 ) -> None:
     """Print the dated events in date order (relative dates resolved against the document date, marked ~)."""
+    from jirga.evidence.store import open_store
+
     with open_store(store, read_only=True) as opened:
         rows = opened.query(
             """
@@ -168,6 +181,8 @@ def _date_text(date: dt.date, precision: str | None) -> str:
 
 def actors(store: StoreOption = Path(DEFAULT_STORE)) -> None:
     """Print the canonical actors with their mention counts, and the names no alias resolved."""
+    from jirga.evidence.store import open_store
+
     with open_store(store, read_only=True) as opened:
         counts = opened.query(
             """SELECT actor, count(*) AS mentions, count(DISTINCT document_id) AS documents FROM mentions
@@ -177,6 +192,8 @@ def actors(store: StoreOption = Path(DEFAULT_STORE)) -> None:
             """SELECT text, label, count(*) AS mentions FROM mentions WHERE actor IS NULL AND NOT place AND label <> 'EXCLUDED'
                GROUP BY text, label ORDER BY mentions DESC, text"""
         )
+    from jirga.evidence.gazetteer import Gazetteer
+
     names = Gazetteer.default().names
     table = Table(title="Canonical actors", title_justify="left")
     for column in ("actor", "name", "mentions", "documents"):
@@ -202,6 +219,8 @@ def suggest(
 ) -> None:
     """Propose, for each actor and issue, evidence sentences and a position and salience range."""
     loaded = load_scenario(scenario)
+    from jirga.evidence.store import open_store
+
     with open_store(store, read_only=True) as opened:
         rows, method = linked_rows(opened, loaded, embeddings)
     suggestions = suggest_stances(loaded, rows, per_pair)
