@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 
 from jirga import __version__
 from jirga.errors import JirgaError, ScenarioErrors
-from jirga.forecast import ForecastResult, run_forecast
+from jirga.forecast import ForecastResult, ModelRun, run_forecast
 from jirga.models import MODELS
 from jirga.models.exchange import EXCHANGE_COLUMNS, EXTERNALITY_KINDS, ExchangeModel, exchange_report
 from jirga.scenario import FORMATS, Scenario, load_scenario, read_scenario, write_scenario
@@ -177,11 +177,11 @@ def _print_forecast(result: ForecastResult, rounds: bool) -> None:
         console.print(table)
         if rounds:
             for run in result.runs:
-                console.print(_rounds_table(result, run, issue.id))
+                console.print(_rounds_table(run, issue.id))
     console.print(f"[dim]{title}: {len(result.scenario.actors)} actors, {len(result.issues)} issues, {result.as_of_note}[/dim]")
 
 
-def _rounds_table(result: ForecastResult, run: Any, issue_id: str) -> Table:
+def _rounds_table(run: ModelRun, issue_id: str) -> Table:
     positions = run.issue_positions(issue_id)
     table = Table(title=f"{run.title}: positions by round on {issue_id}", title_justify="left")
     table.add_column("actor")
