@@ -10,12 +10,13 @@ issue's scale (the 0-100 scale's own units for the usual scale).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from jirga.forecast import run_forecast
+from jirga.forecast import ForecastResult, run_forecast
 from jirga.models import Problem
 from jirga.scenario.model import Scenario
 from jirga.scenario.outcomes import Outcomes
@@ -98,6 +99,24 @@ def evidence_dates(scenario: Scenario) -> tuple[dt.date, ...]:
     return tuple(sorted({source.date for source in scenario.sources if source.date is not None}))
 
 
+def forecasts_as_of(
+    scenario: Scenario,
+    models: list[str],
+    issues: list[str],
+    dates: tuple[dt.date, ...],
+    seed: int = 0,
+    parameters: dict[str, Any] | None = None,
+) -> Iterator[tuple[dt.date, Problem, list[str], ForecastResult | None]]:
+    """As of each date: the scenario's problem, those of ``issues`` someone had a stance on by
+    then, and every model's forecast of them (None when there are none), seeded as
+    ``jirga forecast --as-of`` is. The one loop behind the hindcast and the report's history."""
+    for date in dates:
+        problem = Problem.from_scenario(scenario, date)
+        known = [issue for issue in issues if problem.present[:, problem.issues.index(issue)].any()]
+        result = run_forecast(scenario, models, known, parameters, as_of=date, seed=seed) if known else None
+        yield date, problem, known, result
+
+
 def hindcast(
     scenario: Scenario,
     outcomes: Outcomes,
@@ -111,13 +130,10 @@ def hindcast(
     dates = dates or evidence_dates(scenario)
     issues = tuple(issue for issue in scenario.issues if outcomes.for_issue(issue.id) is not None)
     scores: list[Score] = []
-    for date in dates:
-        problem = Problem.from_scenario(scenario, date)
-        known = [issue for issue in issues if problem.present[:, problem.issues.index(issue.id)].any()]
-        if not known:
+    for date, problem, known, result in forecasts_as_of(scenario, models, [issue.id for issue in issues], dates, seed, parameters):
+        if result is None:
             continue
-        result = run_forecast(scenario, models, [issue.id for issue in known], parameters, as_of=date, seed=seed)
-        for issue in known:
+        for issue in (scenario.issue(issue_id) for issue_id in known):
             column = problem.issues.index(issue.id)
             forecasts = {run.name: run.forecast(issue.id) for run in result.runs}
             forecasts[UNWEIGHTED_MEAN] = float(problem.position[problem.present[:, column], column].mean())

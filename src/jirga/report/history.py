@@ -13,10 +13,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from jirga.analysis.hindcast import BASELINES, TREND_MARKS, Hindcast, evidence_dates
+from jirga.analysis.hindcast import BASELINES, TREND_MARKS, Hindcast, evidence_dates, forecasts_as_of
 from jirga.analysis.hindcast import hindcast as run_hindcast
-from jirga.forecast import ForecastResult, run_forecast
-from jirga.models import Problem
+from jirga.forecast import ForecastResult
 from jirga.report import figures
 from jirga.report.build import Section, environment, figure_html
 from jirga.scenario.model import Issue, Scenario
@@ -73,10 +72,7 @@ def forecast_history(
     """Every model's forecast of each of ``issues`` as of each date (issues nobody had a stance on
     by a date get None there), seeded as ``jirga forecast --as-of`` is."""
     history: ModelForecasts = {issue: {model: [] for model in models} for issue in issues}
-    for date in dates:
-        problem = Problem.from_scenario(scenario, date)
-        known = [issue for issue in issues if problem.present[:, problem.issues.index(issue)].any()]
-        result = run_forecast(scenario, models, known, parameters, as_of=date, seed=seed) if known else None
+    for _, _, known, result in forecasts_as_of(scenario, models, issues, dates, seed, parameters):
         for issue in issues:
             for model in models:
                 value = result.runs[models.index(model)].forecast(issue) if result is not None and issue in known else None
