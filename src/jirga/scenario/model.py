@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -110,9 +110,7 @@ class Actor(_Strict):
     @field_validator("capability")
     @classmethod
     def _non_negative(cls, capability: Value) -> Value:
-        if capability.value < 0:
-            raise ValueError(f"capability must be >= 0, got {capability.value}")
-        return capability
+        return _non_negative_capability(capability)
 
 
 class Anchor(_Strict):
@@ -185,9 +183,7 @@ class Stance(_Strict):
     @field_validator("capability")
     @classmethod
     def _non_negative(cls, capability: Value | None) -> Value | None:
-        if capability is not None and capability.value < 0:
-            raise ValueError(f"capability must be >= 0, got {capability.value}")
-        return capability
+        return capability if capability is None else _non_negative_capability(capability)
 
 
 class Source(_Strict):
@@ -253,7 +249,16 @@ class Scenario(_Strict):
         return None
 
 
-def _find(items: tuple, item_id: str, kind: str):
+def _non_negative_capability(capability: Value) -> Value:
+    if capability.value < 0:
+        raise ValueError(f"capability must be >= 0, got {capability.value}")
+    return capability
+
+
+_Identified = TypeVar("_Identified", Actor, Issue, Source)
+
+
+def _find(items: tuple[_Identified, ...], item_id: str, kind: str) -> _Identified:
     for item in items:
         if item.id == item_id:
             return item
