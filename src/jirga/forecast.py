@@ -16,10 +16,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from jirga import __version__
 from jirga.errors import JirgaError
 from jirga.models import Model, Problem, Trajectory, make_model, parameters
+from jirga.models.base import Array
 from jirga.scenario.model import Issue, Scenario
 
 JSON_SCHEMA_VERSION = 1
@@ -34,7 +36,7 @@ def model_rng(seed: int, model_name: str) -> np.random.Generator:
 class ModelRun:
     model: Model
     trajectory: Trajectory
-    present: np.ndarray
+    present: NDArray[np.bool_]
     """``(n_actors, n_issues)``: which actor takes part on which issue."""
 
     @property
@@ -57,7 +59,7 @@ class ModelRun:
     def issue_actors(self, issue_id: str) -> tuple[str, ...]:
         return tuple(actor for actor, row in zip(self.trajectory.actors, self.present[:, self._column(issue_id)]) if row)
 
-    def issue_positions(self, issue_id: str) -> np.ndarray:
+    def issue_positions(self, issue_id: str) -> Array:
         """``(n_rounds + 1, n_participants)``: the participants' positions round by round."""
         column = self._column(issue_id)
         return self.trajectory.positions[:, self.present[:, column], column]
@@ -95,10 +97,7 @@ class ForecastResult:
                 "name": issue.name,
                 "lower": issue.lower,
                 "upper": issue.upper,
-                "forecasts": [
-                    {"model": run.name, "value": run.forecast(issue.id), "label": issue.label(run.forecast(issue.id)), "rounds": run.rounds(issue.id)}
-                    for run in self.runs
-                ],
+                "forecasts": [_forecast_entry(run, issue) for run in self.runs],
             }
             if rounds:
                 entry["trajectories"] = {
@@ -126,6 +125,11 @@ class ForecastResult:
                     value = run.forecast(issue.id)
                     writer.writerow([issue.id, run.name, repr(value), issue.label(value), run.rounds(issue.id)])
         return stream.getvalue()
+
+
+def _forecast_entry(run: ModelRun, issue: Issue) -> dict[str, Any]:
+    value = run.forecast(issue.id)
+    return {"model": run.name, "value": value, "label": issue.label(value), "rounds": run.rounds(issue.id)}
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -156,10 +160,9 @@ def run_forecast(
         if not problem.present[:, problem.issues.index(issue.id)].any():
             raise JirgaError(f"no actor has a stance on issue {issue.id!r} as of {as_of}", field="--as-of")
     used: set[str] = set()
-    runs = []
+    runs: list[ModelRun] = []
     for name in models:
-        model_class = make_model(name).__class__
-        own = {item.name for item in fields(model_class)}
+        own = {item.name for item in fields(make_model(name))}  # type: ignore[arg-type]
         chosen = {key: value for key, value in parameters.items() if key in own}
         used |= chosen.keys()
         model = make_model(name, **chosen)
@@ -168,9 +171,8 @@ def run_forecast(
     unused = set(parameters) - used
     if unused:
         raise JirgaError(f"no chosen model has a parameter {sorted(unused)[0]!r}", field="--param")
-    left_out = tuple(
-        f"{stance.actor}/{stance.issue} ({scenario.stance_date(stance)})"
-        for stance in scenario.stances
-        if as_of is not None and (scenario.stance_date(stance) or dt.date.min) > as_of
-    )
+    left_out: tuple[str, ...] = ()
+    if as_of is not None:
+        dated = ((stance, scenario.stance_date(stance)) for stance in scenario.stances)
+        left_out = tuple(f"{stance.actor}/{stance.issue} ({date})" for stance, date in dated if date is not None and date > as_of)
     return ForecastResult(scenario, chosen_issues, tuple(runs), as_of, left_out)
