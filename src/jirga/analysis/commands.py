@@ -26,7 +26,7 @@ from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, DEFAULT_BINS, IssueSum
 from jirga.analysis.parallel import SCHEDULER_VARIABLE
 from jirga.analysis.perturb import DEFAULT_SPREAD, KINDS, Distribution, UncertainInputs
 from jirga.analysis.sensitivity import DEFAULT_SAMPLES, OneAtATimeResult, SobolResult, one_at_a_time, sobol
-from jirga.analysis.whatif import WhatIf, compare, load_patch, resolve_patch
+from jirga.analysis.whatif import Variant, WhatIf, compare, load_patch, resolve_patch
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
 from jirga.models import MODELS, Model, make_model
@@ -316,7 +316,7 @@ def _print_whatif(result: WhatIf) -> None:
         console.print("[dim]cells: the point forecast over the Monte Carlo 5-95% interval[/dim]")
 
 
-def _cell(variant, column: int) -> str:
+def _cell(variant: Variant, column: int) -> str:
     value = variant.forecast[column]
     text = "—" if not np.isfinite(value) else f"{value:.1f}"
     if variant.spread is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from spacy.tokens import Doc
 
 from jirga.errors import JirgaError
 from jirga.evidence.dates import guess_document_date
@@ -334,7 +335,7 @@ def ingest(
     return report
 
 
-def extract(doc, finder: MentionFinder, document_date: dt.date | None) -> dict[str, list]:
+def extract(doc: Doc, finder: MentionFinder, document_date: dt.date | None) -> dict[str, list]:
     """Everything extracted from one parsed document, by store table."""
     mentions = finder(doc)
     return {

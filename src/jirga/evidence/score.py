@@ -17,17 +17,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from spacy.language import Language
 
-from jirga.evidence.events import find_events
+from jirga.evidence.events import Event, find_events
 from jirga.evidence.gazetteer import Gazetteer, MentionFinder
 from jirga.evidence.ingest import normalise
 from jirga.evidence.nlp import load_pipeline
-from jirga.evidence.quotes import find_quotes
+from jirga.evidence.quotes import Quote, find_quotes
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -74,7 +76,7 @@ class Counts:
         return 2 * self.precision * self.recall / total if total else 0.0
 
 
-def _counts(predicted: list[Any], gold: list[Any], match) -> Counts:
+def _counts(predicted: list[Any], gold: list[Any], match: Callable[[Any, Any], bool]) -> Counts:
     return Counts(
         sum(any(match(item, truth) for truth in gold) for item in predicted), len(predicted),
         sum(any(match(item, truth) for item in predicted) for truth in gold), len(gold),
@@ -92,7 +94,7 @@ def _locate(text: str, snippet: str, where: str) -> tuple[int, int]:
     return start, start + len(snippet)
 
 
-def score_document(gold: dict[str, Any], text: str, nlp, finder: MentionFinder) -> dict[str, Counts]:
+def score_document(gold: dict[str, Any], text: str, nlp: Language, finder: MentionFinder) -> dict[str, Counts]:
     """Counts for one annotated document (``gold`` as read from its YAML file)."""
     doc = nlp(text)
     mentions = finder(doc)
@@ -109,10 +111,10 @@ def score_document(gold: dict[str, Any], text: str, nlp, finder: MentionFinder) 
     gold_quotes = [(_locate(text, item["begins"], "quote"), item) for item in gold["quotes"]]
     quotes = find_quotes(doc, mentions)
 
-    def same_span(quote, truth) -> bool:
+    def same_span(quote: Quote, truth: tuple[tuple[int, int], dict[str, Any]]) -> bool:
         return quote.kind == truth[1]["kind"] and _overlap((quote.start, quote.end), (truth[0][0], truth[0][0] + len(truth[1]["begins"])))
 
-    def same_speaker(quote, truth) -> bool:
+    def same_speaker(quote: Quote, truth: tuple[tuple[int, int], dict[str, Any]]) -> bool:
         speaker = truth[1].get("speaker")
         named = speaker is None or speaker.split()[-1] in (quote.speaker or "")
         return same_span(quote, truth) and quote.actor == truth[1].get("actor") and named
@@ -127,7 +129,7 @@ def score_document(gold: dict[str, Any], text: str, nlp, finder: MentionFinder) 
     events = find_events(doc, mentions, date)
     gold_events = [(_locate(text, item["context"], "event"), item) for item in gold["events"]]
 
-    def actors_match(event, truth) -> bool:
+    def actors_match(event: Event, truth: tuple[tuple[int, int], dict[str, Any]]) -> bool:
         return truth[0][0] <= event.trigger_start < truth[0][1] and (event.source, event.target) == (truth[1]["source"], truth[1]["target"])
 
     result["events (actors only)"] = _counts(events, gold_events, actors_match)

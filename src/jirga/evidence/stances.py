@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from spacy.tokens import Doc, Token
 from jirga.evidence.gazetteer import Mention, sentence_index, sentence_of
 from jirga.evidence.nlp import tokens_with_lemma
 from jirga.scenario.model import Issue
+
+if TYPE_CHECKING:
+    from jirga.evidence.embeddings import SentenceEncoder
 
 SUPPORTING = frozenset({
     "support", "back", "favour", "favor", "prefer", "want", "insist", "seek", "demand", "propose", "pledge", "commit",
@@ -133,7 +137,7 @@ class StanceLinker:
     embedded scenario: see ``python -m jirga.evidence.score --suggest``.)
     """
 
-    def __init__(self, issues: Iterable[Issue], encoder=None, extra_keywords: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, issues: Iterable[Issue], encoder: SentenceEncoder | None = None, extra_keywords: dict[str, list[str]] | None = None) -> None:
         self.issues = list(issues)
         self.keywords = issue_keywords(self.issues, extra_keywords)
         self.encoder = encoder

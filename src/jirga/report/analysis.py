@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 
 from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, MonteCarloResult, run_montecarlo
 from jirga.analysis.perturb import DEFAULT_SPREAD, UncertainInputs
@@ -86,7 +87,8 @@ def montecarlo_tables(result: ForecastResult, simulations: Sequence[MonteCarloRe
     return tables
 
 
-def montecarlo_figure(result: ForecastResult, simulations: Sequence[MonteCarloResult], issue_id: str) -> Any:
+def montecarlo_figure(result: ForecastResult, simulations: Sequence[MonteCarloResult], issue_id: str) -> go.Figure:
+    """One violin per model: the forecasts of issue ``issue_id`` over every Monte Carlo run."""
     column = [issue.id for issue in result.scenario.issues].index(issue_id)
     issue = result.scenario.issue(issue_id)
     samples = {run.name: simulation.forecasts[:, column] for run, simulation in zip(result.runs, simulations)}

@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from jirga.models import MODELS
+
+if TYPE_CHECKING:
+    from jirga.forecast import ForecastResult
+    from jirga.report.build import Section
 
 
 class ReportFormat(str, Enum):
@@ -72,7 +76,9 @@ def report(
         console.print(f"wrote {len(paths)} {output_format.value.upper()} charts to {paths[0].parent}")
 
 
-def _analysis_sections(result, runs: int, sensitivity: bool, patches: list[str], seed: int, workers: int | None, console: Console) -> list:
+def _analysis_sections(
+    result: ForecastResult, runs: int, sensitivity: bool, patches: list[str], seed: int, workers: int | None, console: Console
+) -> list[Section]:
     """The Monte Carlo, sensitivity and what-if sections asked for, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -82,7 +88,7 @@ def _analysis_sections(result, runs: int, sensitivity: bool, patches: list[str],
     loaded_patches = [load_patch(resolve_patch(item)) for item in patches]
     for patch in loaded_patches:  # a patch that does not fit the scenario fails before any long run
         apply_patch(result.scenario, patch)
-    sections = []
+    sections: list[Section] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, object] = {}
