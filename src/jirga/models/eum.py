@@ -198,7 +198,8 @@ class ExpectedUtility:
         active = capability > 0
         vote_weight = np.where(active, capability * salience, 0.0)
         outcome_weight = _outcome_weight(vote_weight, active)
-        initial_span = _span(position, active)
+        # "current" is re-measured each round; the other ranges are fixed for the whole run.
+        fixed_span = {"initial": _span(position, active), "scale": np.full(batch, width)}.get(self.position_range)
         positions = [position]
         risks = [np.ones((batch, n))]
         moves = [np.full((batch, n), NO_MOVE, dtype=np.int8)]
@@ -210,9 +211,7 @@ class ExpectedUtility:
         for _ in range(self.rounds):
             if not running.any():
                 break
-            span = {"initial": initial_span, "current": _span(position, active), "scale": np.full(batch, width)}[
-                self.position_range
-            ]
+            span = _span(position, active) if fixed_span is None else fixed_span
             step = self._round(position, salience, vote_weight, outcome_weight, active, span)
             new_position = np.where(running[:, None], step.position, position)
             moved = np.abs(new_position - position).max(axis=-1, initial=0.0)
