@@ -152,10 +152,10 @@ class Workspace:
     store: Path | None = None
     save_lock: threading.Lock = field(default_factory=threading.Lock)
     store_lock: threading.Lock = field(default_factory=threading.Lock)
-    parsed: tuple[str, Scenario, str] | None = None
-    """The last read: the file is hashed on every request but parsed again only when it changed."""
     """DuckDB refuses a read-only and a writing connection to one file in one process: readers
     and the ingest of an upload take turns."""
+    parsed: tuple[str, Scenario, str] | None = None
+    """The last read: the file is hashed on every request but parsed again only when it changed."""
 
     def read(self) -> tuple[Scenario, str]:
         """The saved scenario and its version (the SHA-256 of the file's bytes)."""
@@ -194,9 +194,11 @@ class Workspace:
                 stored = stored_document(self.store, name)
             if stored is not None:
                 return stored
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
+            return None
         for suffix in (".txt", ".md"):
             path = self.data_dir / UPLOADS / f"{name}{suffix}"
-            if re.fullmatch(r"[A-Za-z0-9_.\-]+", name) and path.is_file():
+            if path.is_file():
                 return StoredDocument(name, name, name, None, "", path.read_text(encoding="utf-8"))
         return None
 
