@@ -245,10 +245,7 @@ def _ordered_totals(starts: tuple[Array, ...], terms: Callable[[Array], tuple[Ar
 
 def _norm(difference: Array) -> Array:
     """``KBase::norm`` over the last axis: sqrt of the squares summed in index order."""
-    total = np.zeros(difference.shape[:-1])
-    for k in range(difference.shape[-1]):
-        total = total + difference[..., k] * difference[..., k]
-    return np.sqrt(total)
+    return np.sqrt(_ordered_sum(difference * difference, axis=-1))
 
 
 # ---------------------------------------------------------------------------------------------
