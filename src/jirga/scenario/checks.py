@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterator
 
 from jirga.scenario.model import Evidence, Scenario, Value
@@ -20,10 +19,9 @@ def check_references(scenario: Scenario) -> list[Problem]:
     """Structural problems that make a scenario unusable: always checked on load."""
     problems: list[Problem] = []
     for collection in ("actors", "issues", "sources"):
-        counts = Counter(item.id for item in getattr(scenario, collection))
         seen: set[str] = set()
         for index, item in enumerate(getattr(scenario, collection)):
-            if counts[item.id] > 1 and item.id in seen:
+            if item.id in seen:
                 problems.append(((collection, index, "id"), f"duplicate id {item.id!r}"))
             seen.add(item.id)
     actor_ids = {actor.id for actor in scenario.actors}
