@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jirga.errors import JirgaError, ScenarioErrors
 from jirga.scenario.model import Scenario
-from jirga.scenario.native import line_of, read_text, validate_yaml
+from jirga.scenario.native import field_name, line_of, read_text, validate_yaml
 
 
 class Outcome(BaseModel):
@@ -71,4 +71,5 @@ def read_outcomes(path: str | Path | None, scenario: Scenario) -> Outcomes:
 
 
 def _problem(path: Path, document: object, index: int, name: str, message: str) -> JirgaError:
-    return JirgaError(message, file=path, line=line_of(document, ("outcomes", index, name)), field=f"outcomes[{index}].{name}")
+    loc = ("outcomes", index, name)
+    return JirgaError(message, file=path, line=line_of(document, loc), field=field_name(loc))
