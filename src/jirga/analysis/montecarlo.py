@@ -27,13 +27,19 @@ from jirga.analysis.parallel import run_chunks
 from jirga.analysis.perturb import DEFAULT_SPREAD, MODEL_STREAM, Distribution, UncertainInputs, child_generator, unit_draws
 from jirga.errors import JirgaError
 from jirga.forecast import _plain, model_rng
-from jirga.models import Model, parameters
+from jirga.models import Model, Problem, parameters
 from jirga.models.base import Array
 from jirga.scenario.model import Issue, Scenario
 
 JSON_SCHEMA_VERSION = 1
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_BINS = 10
+
+
+def point_forecast(model: Model, problem: Problem, seed: int) -> Array:
+    """``(n_issues,)``: the model's forecast of the unperturbed problem, its generator seeded as
+    ``jirga forecast --seed`` seeds it."""
+    return np.asarray(model.forecast(problem, model_rng(seed, model.name)).forecast)
 
 
 def forecast_values(inputs: UncertainInputs, model: Model, values: Array, rng: np.random.Generator) -> Array:
@@ -203,5 +209,5 @@ def run_montecarlo(
     forecasts = run_chunks(
         forecast_chunk, job, chunks, workers=workers, scheduler=scheduler, on_done=lambda chunk: progress(chunk.size)
     )
-    point = model.forecast(inputs.problem, model_rng(seed, model.name)).forecast
-    return MonteCarloResult(scenario, model, seed, Distribution(distribution), spread, as_of, np.asarray(point), np.concatenate(forecasts))
+    point = point_forecast(model, inputs.problem, seed)
+    return MonteCarloResult(scenario, model, seed, Distribution(distribution), spread, as_of, point, np.concatenate(forecasts))

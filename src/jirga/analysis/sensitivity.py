@@ -26,11 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, forecast_values
+from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, forecast_values, point_forecast
 from jirga.analysis.parallel import run_chunks
 from jirga.analysis.perturb import MODEL_STREAM, Distribution, UncertainInputs, child_generator
 from jirga.errors import JirgaError
-from jirga.forecast import model_rng
 from jirga.models import Model
 from jirga.models.base import Array
 
@@ -149,7 +148,7 @@ def one_at_a_time(
     forecasts = forecast_all(
         inputs, model, values, seed, batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=on_progress
     )
-    point = np.asarray(model.forecast(inputs.problem, model_rng(seed, model.name)).forecast)
+    point = point_forecast(model, inputs.problem, seed)
     return OneAtATimeResult(
         inputs.problem.issues, model, tuple(inputs.names[index] for index in selected),
         inputs.low[selected], inputs.high[selected], point, forecasts[:k], forecasts[k:],

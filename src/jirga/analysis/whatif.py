@@ -45,10 +45,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, IssueSummary, run_montecarlo
+from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, IssueSummary, point_forecast, run_montecarlo
 from jirga.analysis.perturb import DEFAULT_SPREAD, Distribution
 from jirga.errors import JirgaError
-from jirga.forecast import model_rng
 from jirga.models import Model, Problem
 from jirga.models.base import Array
 from jirga.models.baseline import weighted_mean
@@ -461,7 +460,7 @@ def compare(
     scenarios = [("base", base)] + [(patch.label, apply_patch(base, patch)) for patch in patches]
     variants = []
     for label, scenario in scenarios:
-        forecast = np.asarray(model.forecast(Problem.from_scenario(scenario, as_of), model_rng(seed, model.name)).forecast)
+        forecast = point_forecast(model, Problem.from_scenario(scenario, as_of), seed)
         summaries = None
         if runs:
             result = run_montecarlo(
