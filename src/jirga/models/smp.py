@@ -516,7 +516,7 @@ class _Run:
         self.weight = self.salience_total * self.capability
         """``(b, n)``: σ_i c_i, the weight of an actor's voice in a contest (probEduChlg)."""
         self.rng = rng
-        self.n_batch, self.n_actors, self.n_dims = salience.shape
+        self.n_batch, self.n_actors = salience.shape[:2]
 
     # -- state set-up -------------------------------------------------------------------------
 
