@@ -9,7 +9,7 @@ import pytest
 
 from jirga.errors import JirgaError
 from jirga.evidence.dates import guess_document_date, resolve_date
-from jirga.evidence.events import find_events
+from jirga.evidence.events import CATEGORIES, LEXICON, NEGATED_TO_REJECT, PHRASAL, find_events
 from jirga.evidence.gazetteer import Gazetteer, MentionFinder
 from jirga.evidence.ingest import normalise
 from jirga.evidence.nlp import load_pipeline
@@ -196,6 +196,13 @@ def test_one_word_scare_quotes_are_not_quotations(nlp, finder):
 
 
 # --- events ---------------------------------------------------------------------------------------------------
+
+
+def test_every_event_category_is_one_of_plovers_sixteen():
+    # PLOVER (Halterman et al. 2023) has sixteen event categories; the lexicon, the phrasal verbs and the
+    # negations that turn into REJECT may use no other.
+    assert len(set(CATEGORIES)) == 16
+    assert set(LEXICON.values()) | set(PHRASAL.values()) | NEGATED_TO_REJECT <= set(CATEGORIES)
 
 
 def test_event_with_relative_date_and_place(nlp, finder):
