@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -47,8 +48,17 @@ class Hindcast:
     issues: tuple[str, ...]
     scores: tuple[Score, ...]
 
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str, dt.date], Score]:
+        """The scores by (forecaster, issue, date), built on first use (charts and tables look up every cell)."""
+        index: dict[tuple[str, str, dt.date], Score] = {}
+        for s in self.scores:
+            index.setdefault((s.forecaster, s.issue, s.date), s)
+        return index
+
     def score(self, forecaster: str, issue: str, date: dt.date) -> Score | None:
-        return next((s for s in self.scores if (s.forecaster, s.issue, s.date) == (forecaster, issue, date)), None)
+        """The score of ``forecaster`` on ``issue`` as of ``date`` (None: it made no forecast then)."""
+        return self._by_key.get((forecaster, issue, date))
 
     def trend(self, forecaster: str, issue: str) -> str:
         """'toward' if the last forecast is closer to the outcome than the first, 'away' if farther."""
