@@ -31,6 +31,8 @@ TREND_MARKS = {"toward": "↓", "away": "↑", "flat": "·"}
 
 @dataclass(frozen=True)
 class Score:
+    """One forecaster's forecast of one issue as of one date, against the outcome."""
+
     date: dt.date
     issue: str
     forecaster: str
@@ -42,6 +44,9 @@ class Score:
 
 @dataclass(frozen=True)
 class Hindcast:
+    """Every score of a hindcast: the models and baselines (``forecasters``) on the issues that
+    have an outcome, as of each evidence date."""
+
     scenario: str
     dates: tuple[dt.date, ...]
     forecasters: tuple[str, ...]
