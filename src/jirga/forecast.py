@@ -16,12 +16,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from jirga import __version__
 from jirga.errors import JirgaError
 from jirga.models import Model, Problem, Trajectory, make_model, parameters
-from jirga.models.base import Array
+from jirga.models.base import Array, BoolArray
 from jirga.scenario.model import Issue, Scenario
 
 JSON_SCHEMA_VERSION = 1
@@ -36,7 +35,7 @@ def model_rng(seed: int, model_name: str) -> np.random.Generator:
 class ModelRun:
     model: Model
     trajectory: Trajectory
-    present: NDArray[np.bool_]
+    present: BoolArray
     """``(n_actors, n_issues)``: which actor takes part on which issue."""
 
     @property

@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from jirga.scenario.model import Scenario
 
 Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Problem:
     salience: Array
     lower: Array
     upper: Array
-    present: NDArray[np.bool_]
+    present: BoolArray
 
     @property
     def n_actors(self) -> int:
@@ -118,7 +120,7 @@ class Trajectory:
     issues: tuple[str, ...]
     positions: Array
     forecast: Array
-    rounds: NDArray[np.int64]
+    rounds: IntArray
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
     @property

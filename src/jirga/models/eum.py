@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jirga.errors import JirgaError
-from jirga.models.base import Array, Problem, Trajectory, per_issue
+from jirga.models.base import Array, BoolArray, IntArray, Problem, Trajectory, per_issue
 from jirga.models.baseline import weighted_mean, weighted_median
 
 Variant = Literal["scholz", "printed"]
@@ -168,7 +168,7 @@ class ExpectedUtility:
         check_problem(problem)
         return per_issue(self.name, problem, self._run_issue, rng)
 
-    def _run_issue(self, problem: Problem, rng: np.random.Generator) -> tuple[Array, Array, NDArray[np.int64], dict[str, Any]]:
+    def _run_issue(self, problem: Problem, rng: np.random.Generator) -> tuple[Array, Array, IntArray, dict[str, Any]]:
         if problem.n_actors == 0:
             raise JirgaError("no actor takes a stance on this issue: nothing to forecast", field=f"issue {problem.issues[0]}")
         batch = problem.batch_shape
@@ -250,7 +250,7 @@ class ExpectedUtility:
         salience: Array,
         vote_weight: Array,
         outcome_weight: Array,
-        active: NDArray[np.bool_],
+        active: BoolArray,
         span: Array,
     ) -> _Round:
         """One round of the model on ``(batch, n)`` arrays (Scholz §2-§6)."""
@@ -301,7 +301,7 @@ class ExpectedUtility:
         )
 
     def _probability(
-        self, position: Array, vote_weight: Array, exponent: Array, active: NDArray[np.bool_], span: Array
+        self, position: Array, vote_weight: Array, exponent: Array, active: BoolArray, span: Array
     ) -> Array:
         """P[i, j]: i's probability of prevailing when it challenges j (Scholz §4)."""
         support = third_party_support(position, vote_weight, exponent, active, span)
@@ -336,7 +336,7 @@ class _Round:
     position: Array
     risk_exponent: Array
     move: NDArray[np.int8]
-    partner: NDArray[np.int64]
+    partner: IntArray
     eu_own: Array
     eu_partner: Array
 
@@ -388,9 +388,9 @@ def expected_utility(
 def voter_losses(
     voter_position: Array,
     voter_exponent: Array,
-    voter_active: NDArray[np.bool_],
+    voter_active: BoolArray,
     position: Array,
-    active: NDArray[np.bool_],
+    active: BoolArray,
     span: Array,
 ) -> Array:
     """loss[b, k, a] = (|x_k - x_a| / range)^r_k: voter k's utility loss at actor a's position (0 unless both are active)."""
@@ -399,7 +399,7 @@ def voter_losses(
     return ratio ** voter_exponent[:, :, None]
 
 
-def third_party_support(position: Array, vote_weight: Array, exponent: Array, active: NDArray[np.bool_], span: Array) -> Array:
+def third_party_support(position: Array, vote_weight: Array, exponent: Array, active: BoolArray, span: Array) -> Array:
     """N[i, j] = Σ_k c_k s_k max(0, d_kj^r_k - d_ki^r_k): the votes for x_i over x_j (Scholz §3.2, §4).
 
     Voter k prefers x_i to x_j exactly when it is nearer to x_i, that is on x_i's side of the
@@ -438,7 +438,7 @@ def third_party_support(position: Array, vote_weight: Array, exponent: Array, ac
     return np.maximum(support, 0.0)
 
 
-def all_pairs_votes(position: Array, vote_weight: Array, exponent: Array, active: NDArray[np.bool_], span: Array) -> Array:
+def all_pairs_votes(position: Array, vote_weight: Array, exponent: Array, active: BoolArray, span: Array) -> Array:
     """Σ_k Σ_a Σ_b c_k s_k |d_kb^r_k - d_ka^r_k| over all voters and ordered pairs of active actors.
 
     The one denominator of the ``scholz`` probability of success. For sorted values
@@ -454,7 +454,7 @@ def all_pairs_votes(position: Array, vote_weight: Array, exponent: Array, active
     return (vote_weight * pairwise).sum(axis=-1)
 
 
-def risk_exponents(attacked: Array, active: NDArray[np.bool_], tie: float = TIE) -> Array:
+def risk_exponents(attacked: Array, active: BoolArray, tie: float = TIE) -> Array:
     """r_i = (1 - R_i/3) / (1 + R_i/3), R_i = (2 S_i - max S - min S) / (max S - min S) (Scholz §5).
 
     S_i = Σ_{j≠i} E^i(U_ji) is what the others expect from challenging i, worked out with every
@@ -474,7 +474,7 @@ def risk_exponents(attacked: Array, active: NDArray[np.bool_], tie: float = TIE)
 
 
 def classify_offers(
-    own: Array, other: Array, position: Array, pair: NDArray[np.bool_], tie: float = TIE
+    own: Array, other: Array, position: Array, pair: BoolArray, tie: float = TIE
 ) -> tuple[NDArray[np.int8], Array]:
     """The kind of offer j makes i and where i would move (Scholz §6), from i's expected utilities.
 
@@ -499,7 +499,7 @@ def classify_offers(
 
 def choose_offer(
     move: NDArray[np.int8], priority: Array, key: Array, target: Array, tie: float = TIE
-) -> tuple[Array, NDArray[np.int64]]:
+) -> tuple[Array, IntArray]:
     """Each actor's offer: the lowest ``priority``, then the lowest ``key``, then the lowest target.
 
     Keys within ``tie`` (relative) of the lowest count as equal. Returns the target positions
@@ -515,7 +515,7 @@ def choose_offer(
     return _at_partner(target, partner), partner
 
 
-def _at_partner(matrix: NDArray[Any], partner: NDArray[np.int64]) -> NDArray[Any]:
+def _at_partner(matrix: NDArray[Any], partner: IntArray) -> NDArray[Any]:
     """matrix[b, i, partner[b, i]], or 0 where partner is -1."""
     picked = np.take_along_axis(matrix, np.maximum(partner, 0)[..., None], axis=-1)[..., 0]
     return np.where(partner >= 0, picked, 0).astype(matrix.dtype)
@@ -545,14 +545,14 @@ def check_problem(problem: Problem) -> None:
             raise JirgaError(f"actor {actor!r} on issue {issue!r}{run}: {float(value):g} is not {expected}", field=field_name)
 
 
-def _outcome_weight(vote_weight: Array, active: NDArray[np.bool_]) -> Array:
+def _outcome_weight(vote_weight: Array, active: BoolArray) -> Array:
     """The weights of the median μ and of the forecast: c*s; where every c*s is 0, the actors with
     capability count equally, and where nobody has capability, everybody does."""
     fallback = np.where(active.any(axis=-1, keepdims=True), active, True).astype(float)
     return np.where(vote_weight.sum(axis=-1, keepdims=True) > 0, vote_weight, fallback)
 
 
-def _span(position: Array, active: NDArray[np.bool_]) -> Array:
+def _span(position: Array, active: BoolArray) -> Array:
     """max x - min x over the active actors (0 when fewer than two distinct positions)."""
     high = np.where(active, position, -np.inf).max(axis=-1)
     low = np.where(active, position, np.inf).min(axis=-1)

@@ -24,10 +24,9 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 
 from jirga.errors import JirgaError
-from jirga.models.base import Array, Problem, Trajectory
+from jirga.models.base import Array, BoolArray, IntArray, Problem, Trajectory
 
 VARIANTS = ("equal-gain", "random-rate")
 TIE_POLICIES = ("random", "replay")
@@ -45,9 +44,6 @@ DECIMAL_TIE = Decimal("1e-20")
 SALIENCE_WEIGHT = 0.4
 FIXED_WEIGHT = 0.1
 """After a round an actor keeps x0 + (0.1 + 0.4 (1 - s)) (y - x0) of its voting shift."""
-
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from jirga.errors import JirgaError
-from jirga.models.base import Array, Problem, Trajectory
-
-BoolArray = np.ndarray
+from jirga.models.base import Array, BoolArray, Problem, Trajectory
 
 VICTORY_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
 VOTING_RULES = ("Binary", "PropBin", "Prop", "PropCbc", "Cubic", "ASymProsp")
