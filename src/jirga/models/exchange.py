@@ -771,21 +771,23 @@ def exchange_report(trajectory: Trajectory) -> tuple[list[dict[str, Any]], list[
     exchanges = trajectory.diagnostics["exchanges"]
     externalities = trajectory.diagnostics["externalities"]
     classes = externality_kind(externalities["kind"], externalities["value"])
-    rows = []
+
+    def by_class(chosen: BoolArray) -> dict[str, float]:
+        """The chosen externalities summed per class."""
+        return {kind: float(externalities["value"][chosen & (classes == kind)].sum()) for kind in EXTERNALITY_KINDS}
+
+    rows: list[dict[str, Any]] = []
     for index in range(len(exchanges["round"])):
         row = {name: _plain_value(exchanges[name][index]) for name in EXCHANGE_COLUMNS}
         mine = (externalities["round"] == row["round"]) & (externalities["order"] == row["order"])
-        row.update({kind: float(externalities["value"][mine & (classes == kind)].sum()) for kind in EXTERNALITY_KINDS})
+        row.update(by_class(mine))
         rows.append(row)
-    totals = []
+    totals: list[dict[str, Any]] = []
     for round_number in np.unique(externalities["round"]):
         in_round = externalities["round"] == round_number
         for actor in trajectory.actors:
             mine = in_round & (externalities["actor"] == actor)
-            totals.append(
-                {"round": int(round_number), "actor": actor}
-                | {kind: float(externalities["value"][mine & (classes == kind)].sum()) for kind in EXTERNALITY_KINDS}
-            )
+            totals.append({"round": int(round_number), "actor": actor} | by_class(mine))
     return rows, totals
 
 
