@@ -12,6 +12,7 @@ analysis loops for it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -145,7 +146,13 @@ def parameters(model: Model) -> dict[str, Any]:
     return {item.name: getattr(model, item.name) for item in fields(model)}  # type: ignore[arg-type]
 
 
-def per_issue(model_name: str, problem: Problem, run_issue: Any, rng: np.random.Generator) -> Trajectory:
+IssueRun = tuple[Array, Array, IntArray, dict[str, Any]]
+"""What a one-issue kernel returns: ``(positions, forecast, rounds, diagnostics)``."""
+
+
+def per_issue(
+    model_name: str, problem: Problem, run_issue: Callable[[Problem, np.random.Generator], IssueRun], rng: np.random.Generator
+) -> Trajectory:
     """Run a one-issue kernel on every issue (with its participants) and stitch the trajectories.
 
     ``run_issue(sub_problem, rng)`` returns ``(positions, forecast, rounds, diagnostics)`` with

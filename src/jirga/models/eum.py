@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jirga.errors import JirgaError
-from jirga.models.base import Array, BoolArray, IntArray, Problem, Trajectory, per_issue
+from jirga.models.base import Array, BoolArray, IntArray, IssueRun, Problem, Trajectory, per_issue
 from jirga.models.baseline import weighted_mean, weighted_median
 
 Variant = Literal["scholz", "printed"]
@@ -168,7 +168,7 @@ class ExpectedUtility:
         check_problem(problem)
         return per_issue(self.name, problem, self._run_issue, rng)
 
-    def _run_issue(self, problem: Problem, rng: np.random.Generator) -> tuple[Array, Array, IntArray, dict[str, Any]]:
+    def _run_issue(self, problem: Problem, rng: np.random.Generator) -> IssueRun:
         if problem.n_actors == 0:
             raise JirgaError("no actor takes a stance on this issue: nothing to forecast", field=f"issue {problem.issues[0]}")
         batch = problem.batch_shape
