@@ -74,7 +74,8 @@ class Hindcast:
 
     def ranked(self) -> list[str]:
         """The forecasters by mean error at the last date, best first (those with no score last)."""
-        return sorted(self.forecasters, key=lambda name: (self.mean_error(name) is None, self.mean_error(name) or 0.0))
+        errors = {name: self.mean_error(name) for name in self.forecasters}
+        return sorted(self.forecasters, key=lambda name: (errors[name] is None, errors[name] or 0.0))
 
     def mean_error(self, forecaster: str, date: dt.date | None = None) -> float | None:
         """Mean error over issues at ``date`` (default: the last date)."""
