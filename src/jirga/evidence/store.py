@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-from jirga.evidence import DEFAULT_STORE
 import numpy as np
 import pandas as pd
 
 from jirga.errors import JirgaError
+from jirga.evidence import DEFAULT_STORE
 
 SCHEMA_VERSION = "1"
 
