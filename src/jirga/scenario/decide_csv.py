@@ -44,7 +44,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jirga.errors import JirgaError, ScenarioErrors
-from jirga.scenario.model import Actor, Anchor, Issue, Scenario, Stance, Value
+from jirga.scenario.model import Actor, Anchor, Issue, Scenario, Stance, Value, identifier
 from jirga.scenario.native import read_text
 
 ROW_KINDS = ("#A", "#P", "#M", "#D", "#/", "#O")
@@ -58,7 +58,6 @@ MAX_SCORE = 100.0
 """decide accepts saliences in [0, 100] (and powers too; jirga's capabilities have no upper bound)."""
 _DATE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 _JIRGA = "jirga"
-_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_.\-]+")
 _SNIFF = re.compile(r"^\s*['\"]?#[APMD]['\"]?[\t;,]", re.MULTILINE)
 _FIRST_ROW = re.compile(r"^[ ]*(['\"]?)#[A-Z/]\1([\t;,])", re.MULTILINE)
 """The delimiter is the character after the first row kind; decide's csv.Sniffer guesses wrongly
@@ -68,11 +67,6 @@ on files that open with comment rows (it picks '#' for its own copenhagen_with_e
 def sniff(head: str) -> bool:
     """Whether a file's first kilobytes look like decide rows (``#A``/``#P``/``#M``/``#D``)."""
     return _SNIFF.search(head) is not None
-
-
-def identifier(text: str) -> str:
-    """A jirga id for decide's id ``text``: other characters than ``A-Za-z0-9_.-`` become ``_``."""
-    return _NOT_IDENTIFIER.sub("_", text.strip()).strip("_")
 
 
 @dataclass

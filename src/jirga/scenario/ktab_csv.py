@@ -46,8 +46,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jirga.errors import JirgaError
-from jirga.scenario.decide_csv import identifier
-from jirga.scenario.model import Actor, Issue, Scenario, Stance, Value
+from jirga.scenario.model import Actor, Issue, Scenario, Stance, Value, identifier
 from jirga.scenario.native import read_text
 
 KTAB_SCALE = Decimal(100)

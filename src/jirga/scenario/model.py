@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from enum import Enum
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Identifier = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+_ID_CHARACTERS = r"A-Za-z0-9_.\-"
+Identifier = Annotated[str, Field(min_length=1, pattern=rf"^[{_ID_CHARACTERS}]+$")]
 """Ids are short, stable and safe to use in file names and URLs."""
+_NOT_ID_CHARACTERS = re.compile(rf"[^{_ID_CHARACTERS}]+")
+
+
+def identifier(text: str) -> str:
+    """An id made from a name: each run of characters other than ``A-Za-z0-9_.-`` becomes ``_``,
+    and ``_`` at either end is dropped ("" when ``text`` has no such character)."""
+    return _NOT_ID_CHARACTERS.sub("_", text.strip()).strip("_")
 
 
 class _Strict(BaseModel):

@@ -32,8 +32,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jirga.errors import JirgaError
-from jirga.scenario import decide_csv
-from jirga.scenario.model import Actor, Issue, Scenario, Stance, Value
+from jirga.scenario.model import Actor, Issue, Scenario, Stance, Value, identifier
 from jirga.scenario.native import read_text
 
 REQUIRED = ("actor", "capability", "position", "salience")
@@ -156,13 +155,13 @@ def _number(cell: str, name: str, path: Path, line: int) -> float:
 
 def _identifier(text: str, names: dict[str, str], path: Path, line: int, field: str) -> str:
     """The id made from the name ``text``; ``names`` maps the ids made so far to their names."""
-    identifier = decide_csv.identifier(text)
-    if not identifier:
+    made = identifier(text)
+    if not made:
         raise JirgaError(f"{text!r} has no letter or digit to make an id from", file=path, line=line, field=field)
-    known = names.setdefault(identifier, text)
+    known = names.setdefault(made, text)
     if known != text:
-        raise JirgaError(f"{text!r} and {known!r} would both get the id {identifier!r}", file=path, line=line, field=field)
-    return identifier
+        raise JirgaError(f"{text!r} and {known!r} would both get the id {made!r}", file=path, line=line, field=field)
+    return made
 
 
 def _scenario(rows: list[_Row], has_issue_column: bool, path: Path) -> Scenario:
