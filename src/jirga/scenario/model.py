@@ -26,11 +26,13 @@ def identifier(text: str) -> str:
     return _NOT_ID_CHARACTERS.sub("_", text.strip()).strip("_")
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """A frozen model that rejects unknown keys (a misspelt key is an error, not ignored)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Interval(_Strict):
+class Interval(StrictModel):
     """A closed interval [low, high] that the true value is believed to lie in."""
 
     low: float
@@ -56,7 +58,7 @@ class Interval(_Strict):
         return self.low <= value <= self.high
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     """A quotation from a source document that supports a number."""
 
     document: str
@@ -77,7 +79,7 @@ class ActorKind(str, Enum):
     person = "person"
 
 
-class Value(_Strict):
+class Value(StrictModel):
     """A number with its uncertainty interval and the evidence behind it."""
 
     value: float
@@ -108,7 +110,7 @@ class Value(_Strict):
         return self
 
 
-class Actor(_Strict):
+class Actor(StrictModel):
     id: Identifier
     name: str
     kind: ActorKind = ActorKind.state
@@ -122,14 +124,14 @@ class Actor(_Strict):
         return _non_negative_capability(capability)
 
 
-class Anchor(_Strict):
+class Anchor(StrictModel):
     """A labelled point of an issue's scale."""
 
     value: float
     label: str = Field(min_length=1)
 
 
-class Issue(_Strict):
+class Issue(StrictModel):
     """A policy dimension: a closed scale [lower, upper] with labelled anchor points."""
 
     id: Identifier
@@ -169,7 +171,7 @@ class Issue(_Strict):
         return f"≈ {nearest.label}"
 
 
-class Stance(_Strict):
+class Stance(StrictModel):
     """An actor's position on an issue and how much the issue matters to it."""
 
     actor: Identifier
@@ -195,7 +197,7 @@ class Stance(_Strict):
         return capability if capability is None else _non_negative_capability(capability)
 
 
-class Source(_Strict):
+class Source(StrictModel):
     """A document that evidence quotes."""
 
     id: str
@@ -205,7 +207,7 @@ class Source(_Strict):
     url: str = ""
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     name: str
     description: str = ""
     as_of: dt.date | None = None

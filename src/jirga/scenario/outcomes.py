@@ -17,16 +17,14 @@ import datetime as dt
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from jirga.errors import JirgaError, ScenarioErrors
-from jirga.scenario.model import Scenario
+from jirga.scenario.model import Scenario, StrictModel
 from jirga.scenario.native import field_name, line_of, read_text, validate_yaml
 
 
-class Outcome(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Outcome(StrictModel):
     issue: str
     value: float
     date: dt.date
@@ -34,9 +32,7 @@ class Outcome(BaseModel):
     rationale: str = Field(min_length=1)
 
 
-class Outcomes(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Outcomes(StrictModel):
     scenario: str = ""
     outcomes: tuple[Outcome, ...]
 
