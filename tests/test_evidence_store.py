@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from jirga.errors import JirgaError
 from jirga.evidence import document_text, open_store
 from jirga.evidence.ingest import content_id, ingest, normalise, read_metadata
 
@@ -225,3 +226,16 @@ def test_suggested_positions_and_saliences_follow_the_linked_sentences():
     assert [item["sentence"] for item in suggestions["A"]["evidence"]] == ["one", "two"]
     # Each actor's only issue is its most discussed one: share 1, salience range [0.85, 1].
     assert suggestions["A"]["salience"] == (0.85, 1.0) and suggestions["B"]["position"] is None
+
+
+def test_bad_metadata_names_file_line_and_field(tmp_path):
+    meta = tmp_path / "meta.yaml"
+    meta.write_text("sources:\n  - id: a\n    date: 2020-01-02\n  - id: b\n    date: someday\n", encoding="utf-8")
+    with pytest.raises(JirgaError) as caught:
+        read_metadata(meta)
+    assert str(caught.value) == f"{meta}:5: sources[1].date: not a date (YYYY-MM-DD): 'someday'"
+    meta.write_text("- id: a\n- title: no id\n", encoding="utf-8")
+    with pytest.raises(JirgaError, match=r"meta.yaml:2: sources\[1\]: each entry needs an id"):
+        read_metadata(meta)
+    meta.write_text("sources:\n  - id: a\n    date: 2020-01-02\n", encoding="utf-8")
+    assert read_metadata(meta)["a"].date == dt.date(2020, 1, 2)

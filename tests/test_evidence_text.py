@@ -134,7 +134,7 @@ def test_user_gazetteer_extends_the_shipped_one(tmp_path, nlp):
 def test_bad_gazetteer_file_names_file_and_field(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("actors:\n  USA:\n    aliases: Washington\n", encoding="utf-8")
-    with pytest.raises(JirgaError, match=r"bad.yaml: actors.USA: an actor is a mapping"):
+    with pytest.raises(JirgaError, match=r"bad.yaml:2: actors.USA: an actor is a mapping"):
         Gazetteer.from_yaml(bad)
 
 

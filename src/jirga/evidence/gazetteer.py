@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from jirga.errors import JirgaError
+from jirga.scenario.native import line_of
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 LOCATIVE_PREPOSITIONS = frozenset({"in", "at", "from", "into", "across", "inside", "within", "throughout", "near", "around"})
@@ -66,21 +67,24 @@ class Gazetteer:
         """Read a gazetteer file; with ``base``, add its aliases to a copy of ``base``."""
         path = Path(path)
         try:
-            data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+            data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise JirgaError("no such file", file=path, field="--gazetteer") from None
         except MarkedYAMLError as error:
             mark = error.problem_mark
             raise JirgaError(f"not valid YAML: {error.problem}", file=path, line=mark.line + 1 if mark else None) from None
         if not isinstance(data, dict) or not isinstance(data.get("actors", {}), dict):
-            raise JirgaError("a gazetteer is a mapping with 'actors' (id -> name, aliases) and 'exclude'", file=path, field="actors")
+            raise JirgaError("a gazetteer is a mapping with 'actors' (id -> name, aliases) and 'exclude'", file=path, line=1, field="actors")
         gazetteer = Gazetteer() if base is None else Gazetteer(
             dict(base.names), {key: list(value) for key, value in base.aliases.items()}, set(base.places), list(base.exclude)
         )
         for actor_id, entry in (data.get("actors") or {}).items():
             entry = entry or {}
             if not isinstance(entry, dict) or not isinstance(entry.get("aliases", []), list):
-                raise JirgaError("an actor is a mapping with 'name', 'aliases' (a list) and 'places'", file=path, field=f"actors.{actor_id}")
+                raise JirgaError(
+                    "an actor is a mapping with 'name', 'aliases' (a list) and 'places'",
+                    file=path, line=line_of(data, ("actors", actor_id)), field=f"actors.{actor_id}",
+                )
             gazetteer.names[str(actor_id)] = str(entry.get("name", gazetteer.names.get(str(actor_id), actor_id)))
             known = gazetteer.aliases.setdefault(str(actor_id), [])
             known.extend(str(alias) for alias in entry.get("aliases", []) if str(alias) not in known)

@@ -34,6 +34,7 @@ from jirga.evidence.nlp import load_pipeline
 from jirga.evidence.quotes import find_quotes
 from jirga.evidence.stances import find_stances
 from jirga.evidence.store import DocumentRecord, StoredDocument, open_store
+from jirga.scenario.native import line_of
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -118,21 +119,22 @@ def read_metadata(path: str | Path) -> dict[str, Metadata]:
     """Titles, publishers, URLs and dates by document name, from a YAML list or a scenario's ``sources``."""
     path = Path(path)
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise JirgaError("no such file", file=path, field="--meta") from None
     except YAMLError as error:
         raise JirgaError(f"not valid YAML: {str(error).splitlines()[0]}", file=path, field="--meta") from None
+    prefix: tuple[str, ...] = ("sources",) if isinstance(data, dict) else ()
     entries = data.get("sources", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise JirgaError("expected a list of {id, title, publisher, date, url} or a scenario with sources", file=path, field="--meta")
+        raise JirgaError("expected a list of {id, title, publisher, date, url} or a scenario with sources", file=path, line=1, field="--meta")
     found: dict[str, Metadata] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or "id" not in entry:
-            raise JirgaError("each entry needs an id (the document name)", file=path, field=f"sources[{index}]")
+            raise JirgaError("each entry needs an id (the document name)", file=path, line=line_of(data, (*prefix, index)), field=f"sources[{index}]")
         found[str(entry["id"])] = Metadata(
             str(entry.get("title", "")), str(entry.get("publisher", "")), str(entry.get("url", "")),
-            _as_date(entry.get("date"), path, f"sources[{index}].date"),
+            _as_date(entry.get("date"), path, f"sources[{index}].date", line_of(data, (*prefix, index, "date"))),
         )
     return found
 
