@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from jirga.analysis.montecarlo import DEFAULT_BATCH_SIZE, IssueSummary, point_forecast, run_montecarlo
 from jirga.analysis.perturb import DEFAULT_SPREAD, Distribution
@@ -52,17 +52,13 @@ from jirga.models import Model, Problem
 from jirga.models.base import Array
 from jirga.models.baseline import weighted_mean
 from jirga.scenario.checks import check_references
-from jirga.scenario.model import Actor, ActorKind, Identifier, Interval, Scenario, Stance, Value
+from jirga.scenario.model import Actor, ActorKind, Identifier, Interval, Scenario, Stance, StrictModel, Value
 from jirga.scenario.native import field_name, line_of, read_text, validate_yaml
 
 Location = tuple[str | int, ...]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DropChange(_Body):
+class DropChange(StrictModel):
     actor: Identifier
     issues: tuple[Identifier, ...] = ()
     """The issues the actor leaves (it keeps its other stances); none given: the actor leaves."""
@@ -74,7 +70,7 @@ class DropChange(_Body):
         return {"actor": data} if isinstance(data, str) else data
 
 
-class SetChange(_Body):
+class SetChange(StrictModel):
     actor: Identifier
     issue: Identifier | None = None
     position: Value | None = None
@@ -85,7 +81,7 @@ class SetChange(_Body):
 Amount = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class ShiftChange(_Body):
+class ShiftChange(StrictModel):
     actor: Identifier
     issue: Identifier | None = None
     position: Amount | None = None
@@ -93,7 +89,7 @@ class ShiftChange(_Body):
     capability: Amount | None = None
 
 
-class NewStance(_Body):
+class NewStance(StrictModel):
     issue: Identifier
     position: Value
     salience: Value
@@ -101,7 +97,7 @@ class NewStance(_Body):
     date: dt.date | None = None
 
 
-class AddChange(_Body):
+class AddChange(StrictModel):
     id: Identifier
     name: str
     kind: ActorKind = ActorKind.state
@@ -111,14 +107,14 @@ class AddChange(_Body):
     stances: tuple[NewStance, ...] = ()
 
 
-class Coalition(_Body):
+class Coalition(StrictModel):
     id: Identifier
     name: str | None = None
     kind: ActorKind | None = None
     description: str = ""
 
 
-class MergeChange(_Body):
+class MergeChange(StrictModel):
     actors: tuple[Identifier, ...] = Field(min_length=2)
     into: Coalition
 
@@ -126,7 +122,7 @@ class MergeChange(_Body):
 OPERATIONS = ("drop", "set", "shift", "add", "merge")
 
 
-class ChangeSpec(_Body):
+class ChangeSpec(StrictModel):
     """One change: a mapping with exactly one of the operations as its key."""
 
     drop: DropChange | None = None
@@ -147,7 +143,7 @@ class ChangeSpec(_Body):
         return next(name for name in OPERATIONS if getattr(self, name) is not None)
 
 
-class PatchFile(_Body):
+class PatchFile(StrictModel):
     name: str = ""
     description: str = ""
     changes: tuple[ChangeSpec, ...] = Field(min_length=1)

@@ -12,18 +12,16 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from jirga.errors import JirgaError
-from jirga.scenario.model import Identifier, Interval, Scenario, Value
+from jirga.scenario.model import Identifier, Interval, Scenario, StrictModel, Value
 
 Quantity = Literal["position", "salience", "capability"]
 
 
-class Edit(BaseModel):
+class Edit(StrictModel):
     """Set ``quantity`` of ``actor`` (on ``issue``; an actor's own capability when ``issue`` is None) to ``value``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     quantity: Quantity
     actor: Identifier
