@@ -99,14 +99,16 @@ def forecast(
 ) -> None:
     """Forecast every issue of a scenario with each bargaining model."""
     loaded = load_scenario(scenario)
-    result = run_forecast(
-        loaded,
-        models=model or list(MODELS),
-        issues=issue,
-        parameters=parse_parameters(param or []),
-        as_of=as_of.date() if as_of else None,
-        seed=seed,
-    )
+    # The exchange model's kernel is compiled on its first run (about 10 s) and cached after.
+    with errors.status("Running the models..."):
+        result = run_forecast(
+            loaded,
+            models=model or list(MODELS),
+            issues=issue,
+            parameters=parse_parameters(param or []),
+            as_of=as_of.date() if as_of else None,
+            seed=seed,
+        )
     if exchanges:
         _print_exchanges(result, output)
     elif output is OutputFormat.json:

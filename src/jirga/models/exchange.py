@@ -33,14 +33,9 @@ TIE_POLICIES = ("random", "replay")
 ARITHMETIC = ("float", "decimal")
 SCALE = 100
 """decide normalises every issue to [0, 100] and checks moves on that scale."""
-TINY = 1e-10
-"""decide: a move of at most this size, or a gain below it, makes an exchange invalid."""
 FLOAT_SLACK = 1e-9
 """Float64 slack (on the 0-100 scale) for the comparisons that exact arithmetic can meet with
 equality: a move that ends on a bound, a weighted mean that already sits on the demander."""
-TIE_DECIMALS = 12
-"""Float64 gains equal to 12 decimals are tied; decide ties Decimal gains closer than 1e-20."""
-DECIMAL_TIE = Decimal("1e-20")
 SALIENCE_WEIGHT = 0.4
 FIXED_WEIGHT = 0.1
 """After a round an actor keeps x0 + (0.1 + 0.4 (1 - s)) (y - x0) of its voting shift."""
@@ -102,8 +97,7 @@ class ExchangeModel:
         positions, voting_positions, preference_mds, voting_mds = [position], [], [], []
         exchange_tables, externality_tables = [], []
         for round_number in range(1, int(self.rounds) + 1):
-            ties.round = round_number
-            outcome = game.play_round(positions[-1], rng)
+            outcome = game.play_round(positions[-1], round_number, rng)
             preference_mds.append(outcome.preference_mds)
             voting_mds.append(outcome.voting_mds)
             voting_positions.append(outcome.voting_positions)
@@ -159,35 +153,33 @@ class _Numbers:
         flat = [Decimal(repr(float(value))) for value in np.ravel(values)]
         return np.array(flat, dtype=object).reshape(np.shape(values))
 
-    def toward(self, size: Array, direction: Array) -> Array:
-        """``size`` with the sign of ``direction`` (+ where it is 0)."""
-        return np.where(direction < 0, -size, size) if self.decimal else np.copysign(size, direction)
-
-    def tie_key(self, gains: Array) -> Array:
-        return gains if self.decimal else np.round(gains, TIE_DECIMALS)
-
-    def tied(self, first: Any, second: Any) -> bool:
+    def updates(self) -> Any:
+        """An empty map from (side, candidate, actor) keys to positions, as the kernel takes it."""
         if self.decimal:
-            return abs(first - second) < DECIMAL_TIE
-        return bool(first == second)
+            return {}
+        from numba import typed, types
+
+        return typed.Dict.empty(types.int64, types.float64)
 
 
 class _Ties:
     """The tie-breaking policy: replay recorded decisions, then draw from the generator."""
 
     def __init__(self, recorded: str, rng: np.random.Generator) -> None:
-        self.recorded = recorded
+        self.recorded = np.array([decision == "1" for decision in recorded], dtype=np.int8)
         self.rng = rng
         self.used: list[str] = []
         self.log: list[tuple[int, int, bool]] = []
-        self.round = 0
 
-    def take_runner_up(self, order: int, exact: bool) -> bool:
-        index = len(self.used)
-        decision = self.recorded[index] == "1" if index < len(self.recorded) else bool(self.rng.random() >= 0.5)
-        self.used.append("1" if decision else "0")
-        self.log.append((self.round, order, exact))
-        return decision
+    def remaining(self) -> IntArray:
+        """The recorded decisions not yet used."""
+        return self.recorded[len(self.used):]
+
+    def add(self, round_number: int, orders: list[int], exact: list[bool], decisions: list[bool]) -> None:
+        """Record a round's ties: the number of the exchange being chosen, whether the gains were
+        bitwise equal, and the decision (True: the runner-up was realised)."""
+        self.used.extend("1" if decision else "0" for decision in decisions)
+        self.log.extend((round_number, int(order), bool(equal)) for order, equal in zip(orders, exact))
 
     def table(self) -> dict[str, Array]:
         """One row per tie: round, number of the exchange being chosen, decision, bitwise-equal gains."""
@@ -209,70 +201,41 @@ class _RoundOutcome:
     externalities: dict[str, Array]
 
 
-class _Block:
-    """Candidate exchanges as packed arrays; side 0 is decide's actor I, side 1 is J.
+class _Candidates:
+    """Every candidate exchange of a round as packed arrays; side 0 is decide's actor I, side 1 is J.
 
     I supplies issue q (the second of the pair) and demands p; J supplies p and demands q.
-    ``fixed`` holds, per field and side, what a round does not change:
-    ``target``, the partner's position on the side's supply issue, where a full move ends;
-    ``start``, the side's position there at round start; ``ratio``, the partner's exchange
-    ratio per unit of the side's; s, c and W = Σ s c of the supply issue and the side's
-    actor's s on its demand issue; the actor's weight s c and the issue's Σ x s c at round
-    start. ``state`` holds what realisations change: ``supply_at``, the side's position on its
-    supply issue now; the move history as a prefix (sum, min, max) and its last entry
-    (``move``); the voting position ``y``; ``eu``; ``nbs0``/``nbs1``, the weighted mean of the
-    supply issue before and after the side's move; and ``update_sum`` (float arithmetic), Σ
-    over other actors' updates of (update - x) s c. Each field name is a (2, n) view, so a
-    block of ``rows`` is gathered and written back with one indexing operation per array.
+    ``fixed`` holds, per field and side, what a round does not change: ``target``, the
+    partner's position on the side's supply issue, where a full move ends; ``start``, the side's
+    position there at round start; ``ratio``, the partner's exchange ratio per unit of the
+    side's; s, c and W = Σ s c of the supply issue and the side's actor's s on its demand issue;
+    the actor's weight s c and the issue's Σ x s c at round start. ``state`` holds what
+    realisations change: ``supply_at``, the side's position on its supply issue now; the move
+    history as a prefix (sum, min, max) and its last entry (``move``); the voting position
+    ``y``; ``eu``; ``nbs0``/``nbs1``, the weighted mean of the supply issue before and after the
+    side's move; and ``update_sum`` (float arithmetic), Σ over other actors' updates of
+    (update - x) s c. ``keys`` holds per side ``actor``, ``supply``, ``demand`` (indices) and
+    ``supply_key``/``demand_key`` (actor x n_issues + issue, demand keys offset by
+    n_actors x n_issues so that the two kinds never meet); per row ``pair`` and ``inner``
+    (0: the partners are in groups A and D of their issue pair, 1: in B and C). The field
+    order is the kernel's (``jirga.models.exchange_kernel``); each name is a (2, n) view.
     """
 
-    def __init__(self, rows: IntArray, fixed: Array, state: Array, gain: Array, valid: BoolArray) -> None:
-        self.rows, self.fixed, self.state, self.gain, self.valid = rows, fixed, state, gain, valid
+    def __init__(self, size: int, number: _Numbers) -> None:
+        self.fixed = np.zeros((9, 2, size), dtype=number.dtype)
+        self.state = np.zeros((10, 2, size), dtype=number.dtype)
+        self.keys = np.zeros((5, 2, size), dtype=np.int64)
+        self.gain = np.zeros(size, dtype=number.dtype)
+        self.valid = np.zeros(size, dtype=bool)
         (
             self.target, self.start, self.ratio, self.supply_salience, self.demand_salience,
             self.supply_capability, self.supply_total, self.supply_weight, self.supply_base,
-        ) = fixed
-        self.supply_at, self.prefix_sum, self.prefix_min, self.prefix_max, self.move, self.y, self.eu, self.nbs0, self.nbs1, self.update_sum = state
-
-    def freeze(self, sides: BoolArray) -> None:
-        """Move the last move of the marked sides into the prefix of their history."""
-        move = self.move
-        self.prefix_sum[...] = np.where(sides, self.prefix_sum + move, self.prefix_sum)
-        self.prefix_min[...] = np.where(sides, np.minimum(self.prefix_min, move), self.prefix_min)
-        self.prefix_max[...] = np.where(sides, np.maximum(self.prefix_max, move), self.prefix_max)
-
-
-class _Candidates(_Block):
-    """Every candidate exchange of a round (a _Block over all rows) and what identifies it.
-
-    Per side: ``actor``, ``supply``, ``demand`` (indices) and ``supply_key``/``demand_key``
-    (actor x n_issues + issue, demand keys offset by n_actors x n_issues so that the two kinds
-    never meet), packed in ``keys``; per row: ``pair`` and ``inner`` (0: the partners are in groups
-    A and D of their issue pair, 1: in B and C). ``updates`` are voting positions of other
-    actors on the side's supply issue that the candidate takes as given (decide's updates).
-    """
-
-    def __init__(self, size: int, n_actors: int, number: _Numbers) -> None:
-        state = np.zeros((10, 2, size), dtype=number.dtype)
-        fixed = np.zeros((9, 2, size), dtype=number.dtype)
-        super().__init__(np.arange(size), fixed, state, np.zeros(size, dtype=number.dtype), np.zeros(size, dtype=bool))
-        self.prefix_min[...], self.prefix_max[...] = np.inf, -np.inf
-        self.keys = np.zeros((5, 2, size), dtype=np.int64)
+        ) = self.fixed
+        self.supply_at, self.prefix_sum, self.prefix_min, self.prefix_max, self.move, self.y, self.eu, self.nbs0, self.nbs1, self.update_sum = self.state
         self.supply_key, self.demand_key, self.actor, self.supply, self.demand = self.keys
-        self.updates = np.zeros((2, size, n_actors), dtype=number.dtype)
-        self.has_update = np.zeros((2, size, n_actors), dtype=bool)
+        self.prefix_min[...], self.prefix_max[...] = np.inf, -np.inf
         self.pair = np.zeros(size, dtype=np.int64)
         self.inner = np.zeros(size, dtype=np.int64)
-
-    def take(self, rows: IntArray) -> _Block:
-        """A copy of ``rows``."""
-        return _Block(rows, self.fixed[:, :, rows], self.state[:, :, rows], self.gain[rows], self.valid[rows])
-
-    def put(self, block: _Block) -> None:
-        """Write a block's state, gains and validity back."""
-        self.state[:, :, block.rows] = block.state
-        self.gain[block.rows] = block.gain
-        self.valid[block.rows] = block.valid
 
 
 class _Game:
@@ -301,18 +264,16 @@ class _Game:
         safe = np.where(self.total != 0, self.total, 1)
         return np.where(self.total != 0, numerator / safe, 0 * numerator)
 
-    def play_round(self, position: Array, rng: np.random.Generator) -> _RoundOutcome:
+    def play_round(self, position: Array, round_number: int, rng: np.random.Generator) -> _RoundOutcome:
         self.x = position
         self.base = (position * self.salience * self.capability).sum(axis=0)
-        self.snapshots = []
         mds = self.weighted_mean(position)
         left = position <= mds
         groups = left[:, self.pair_p].astype(np.int64) + 2 * left[:, self.pair_q]
         both = self.problem.present[:, self.pair_p] & self.problem.present[:, self.pair_q]
         self.groups = np.where(both, groups, -1)
         self.cand = self._candidates(rng)
-        self._evaluate(self.cand)
-        realised = np.array(self._realise_all(), dtype=np.int64)
+        realised = self._realise_all(round_number, rng)
         voting, next_position = position.copy(), position.copy()
         if realised.size:
             cand = self.cand
@@ -351,7 +312,7 @@ class _Game:
         # I is the actor with the larger s_p / s_q: it demands p, where it cares relatively more.
         swap = s[first, p] / s[first, q] < s[second, p] / s[second, q]
         actor_i, actor_j = np.where(swap, second, first), np.where(swap, first, second)
-        cand = _Candidates(pair.size, n_actors, self.number)
+        cand = _Candidates(pair.size, self.number)
         cand.pair, cand.inner = pair, inner
         cand.actor[0], cand.actor[1] = actor_i, actor_j
         cand.supply[0], cand.supply[1] = q, p
@@ -379,274 +340,21 @@ class _Game:
             cand.ratio[1], cand.ratio[0] = rate, 1 / rate
         return cand
 
-    # ------------------------------------------------------------------ the greedy realisation
-    def _realise_all(self) -> list[int]:
-        """decide's ModelLoop: realise the highest gain until no candidate is left."""
-        cand = self.cand
-        queue = np.arange(cand.gain.size)
-        self.repeats = False
-        """Whether the queue may hold a candidate twice (decide's tie quirk)."""
-        self.queued = np.ones(cand.gain.size, dtype=bool)
-        self._index_sides()
-        realised: list[int] = []
-        while queue.size:
-            key = self.number.tie_key(cand.gain[queue])
-            order = np.argsort(-key, kind="stable")
-            queue, key = queue[order], key[order]
-            chosen, queue = int(queue[0]), queue[1:]
-            self.queued[chosen] = False
-            if queue.size and self.number.tied(key[0], key[1]):
-                runner_up = int(queue[0])
-                exact = bool(cand.gain[chosen] == cand.gain[runner_up])
-                if self.ties.take_runner_up(len(realised) + 1, exact):
-                    queue = np.append(queue[1:], chosen)
-                    self.queued[chosen], self.queued[runner_up] = True, False
-                    chosen = runner_up
-                else:
-                    # decide appends a second reference to the runner-up; copied on purpose.
-                    queue = np.append(queue, runner_up)
-                    self.repeats = True
-            if not cand.valid[chosen]:
-                continue
-            queue = self._recalculate_queue(queue, chosen)
-            realised.append(chosen)
-            self.snapshots.append(
-                (chosen, cand.gain[chosen], cand.nbs0[0, chosen], cand.nbs1[0, chosen], cand.nbs0[1, chosen], cand.nbs1[1, chosen])
-            )
+    def _realise_all(self, round_number: int, rng: np.random.Generator) -> IntArray:
+        """decide's ModelLoop: realise the highest gain until no candidate is left (in
+        ``exchange_kernel.realise``, compiled; as plain Python on Decimals)."""
+        from jirga.models import exchange_kernel
+
+        cand, number = self.cand, self.number
+        realise = exchange_kernel.realise_python if number.decimal else exchange_kernel.realise
+        table = (cand.fixed, cand.state, cand.gain, cand.valid, cand.keys, number.updates(), self.x, self.salience, self.capability)
+        rules = (self.variant == "equal-gain", number.decimal, number.slack)
+        realised, records, orders, exact, decisions = realise(table, rules, self.ties.remaining(), rng)
+        self.ties.add(round_number, orders, exact, decisions)
+        gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = np.array(records, dtype=number.dtype).reshape(-1, 5).T
+        realised = np.array(realised, dtype=np.int64)
+        self.snapshots = list(zip(realised.tolist(), gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j))
         return realised
-
-    def _recalculate_queue(self, queue: IntArray, chosen: int) -> IntArray:
-        """decide's remove_invalid_exchanges: recompute what the realised exchange touches.
-
-        decide walks the queue in order; the order matters only for a second reference to the
-        same candidate (its tie quirk) and for a reference to the realised exchange itself
-        (which is then recomputed against itself). So the queue is handled in batches: the
-        segments between references to the realised exchange, and within a segment one batch
-        per repetition of a candidate. Candidates invalid beforehand or afterwards drop out.
-        """
-        cand = self.cand
-        if not self.repeats:
-            # Every candidate is queued once and the realised one is not: order does not matter.
-            rows = np.flatnonzero(self._touched(chosen) & cand.valid & self.queued)
-            if rows.size:
-                self._recalculate(rows, chosen)
-            keep = cand.valid[queue]
-            self.queued[queue[~keep]] = False
-            return queue[keep]
-        keep = cand.valid[queue].copy()
-        touched = self._touched(chosen)[queue] & keep
-        bounds = [0, *np.flatnonzero(queue == chosen).tolist(), queue.size]
-        for segment, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:])):
-            if segment:
-                if cand.valid[chosen]:
-                    self._recalculate(np.array([chosen]), chosen)
-                keep[begin] = cand.valid[chosen]
-                begin += 1
-            pending = begin + np.flatnonzero(touched[begin:end])
-            while pending.size:
-                if self.repeats:
-                    _, first = np.unique(queue[pending], return_index=True)
-                    batch, later = np.split(pending[np.argsort(np.isin(np.arange(pending.size), first, invert=True), kind="stable")], [first.size])
-                else:
-                    batch, later = pending, pending[:0]
-                live = batch[cand.valid[queue[batch]]]
-                if live.size:
-                    self._recalculate(queue[live], chosen)
-                keep[batch] = cand.valid[queue[batch]]
-                pending = later
-        self.queued[queue[~keep]] = False
-        queue = queue[keep]
-        self.queued[queue] = True
-        self.repeats = np.unique(queue).size < queue.size
-        return queue
-
-    def _index_sides(self) -> None:
-        """Candidate rows by (actor, supply issue) and by (actor, demand issue) of either side."""
-        cand = self.cand
-        keys = cand.keys[:2].ravel()
-        order = np.argsort(keys, kind="stable")
-        self.index_keys = keys[order]
-        self.index_rows = np.tile(np.arange(cand.gain.size), 4)[order]
-
-    def _touched(self, chosen: int) -> BoolArray:
-        """Which rows have a side of the same actor and supply issue, or actor and demand issue, as ``chosen``."""
-        keys = self.cand.keys[:2, :, chosen].ravel()
-        starts = np.searchsorted(self.index_keys, keys, side="left")
-        ends = np.searchsorted(self.index_keys, keys, side="right")
-        touched = np.zeros(self.cand.gain.size, dtype=bool)
-        for start, end in zip(starts.tolist(), ends.tolist()):
-            touched[self.index_rows[start:end]] = True
-        return touched
-
-    def _recalculate(self, rows: IntArray, chosen: int) -> None:
-        """decide's AbstractExchange.recalculate of ``rows`` (candidates that share an actor and
-        a supply or demand issue with ``chosen``) after ``chosen`` was realised."""
-        cand = self.cand
-        supply_key, demand_key = cand.keys[:2, :, rows]
-        (supply_i, supply_j), (demand_i, demand_j) = cand.keys[:2, :, chosen].tolist()
-        actor, y, start = cand.actor[:, chosen].copy(), cand.y[:, chosen].copy(), cand.start[:, chosen].copy()
-        # A side that demands what a realised side demanded: the realised partner's voting
-        # position becomes an update for this candidate's supplier of that issue.
-        to_i = demand_key == demand_j
-        to_j = demand_key == demand_i
-        sides, columns = np.nonzero(to_i | to_j)
-        if sides.size:
-            giver = to_j[sides, columns].astype(np.int64)
-            self._set_update(1 - sides, rows[columns], actor[giver], y[giver], start[giver])
-        block = cand.take(rows)
-        # A side that already supplied this issue now starts from its voting position there;
-        # decide appends the realised move to its history and pops it again: its own last move
-        # stays in the history and the recalculated one comes after it.
-        as_i = supply_key == supply_i
-        as_j = ~as_i & (supply_key == supply_j)
-        overlap = as_i | as_j
-        if overlap.any():
-            block.supply_at[...] = np.where(as_i, y[0], np.where(as_j, y[1], block.supply_at))
-            block.freeze(overlap)
-        # Every row shares a supply or demand side with the realised exchange: decide drops the
-        # last moves of both sides and recalculates.
-        self._evaluate(block)
-        cand.put(block)
-
-    def _set_update(self, sides: IntArray, rows: IntArray, giver: IntArray, y: Array, start: Array) -> None:
-        """decide's update_updates: the giver's voting position y on these sides' supply issues.
-
-        A first entry is y; a later one is min(old, y) if start <= old, else max(old, y).
-        """
-        cand = self.cand
-        old = cand.updates[sides, rows, giver]
-        had = cand.has_update[sides, rows, giver]
-        new = np.where(had, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)), y)
-        if not self.number.decimal:
-            issue = cand.supply[sides, rows]
-            before = np.where(had, old, self.x[giver, issue])
-            other = cand.actor[sides, rows] != giver
-            cand.update_sum[sides, rows] += np.where(other, (new - before) * self.weight[giver, issue], 0.0)
-        cand.updates[sides, rows, giver] = new
-        cand.has_update[sides, rows, giver] = True
-
-    # ------------------------------------------------------------------ one exchange's numbers
-    def _means(self, block: _Block, at: Array) -> Array:
-        """Both sides' supply-issue weighted means with the candidates' updates and the side's
-        actor at ``at`` (decide's adjusted_nbs): Σ_k x_k s_k c_k / W. Float64 adds the changes to
-        the round's sum; Decimal arithmetic sums every term in decide's order."""
-        if not self.number.decimal:
-            return (block.supply_base + block.update_sum + (at - block.start) * block.supply_weight) / block.supply_total
-        columns = np.arange(block.rows.size)
-        numerator = [self._numerator(block, side, columns, at[side]) for side in (0, 1)]
-        return np.array(numerator, dtype=object).reshape(at.shape) / block.supply_total
-
-    def _numerator(self, block: _Block, side: int, columns: IntArray, at: Array, updates_last: bool = False) -> Array:
-        """Σ_k x_k s_k c_k of the side's supply issue for the block's ``columns``, with the
-        candidates' updates and the side's actor at ``at``. ``updates_last`` applies the updates
-        after placing the actor, as decide's adjusted_nbs_by_position does, so that an update of
-        the actor itself wins."""
-        cand = self.cand
-        rows = block.rows[columns]
-        issue, actor = cand.supply[side, rows], cand.actor[side, rows]
-        if updates_last:
-            at = np.where(cand.has_update[side, rows, actor], cand.updates[side, rows, actor], at)
-        if not self.number.decimal:
-            return block.supply_base[side, columns] + block.update_sum[side, columns] + (at - block.start[side, columns]) * block.supply_weight[side, columns]
-        position = self.x[:, issue].T.copy()
-        position = np.where(cand.has_update[side, rows], cand.updates[side, rows], position)
-        position[np.arange(rows.size), actor] = at
-        return (position * self.salience[:, issue].T * self.capability[:, issue].T).sum(axis=1)
-
-    def _move_valid(self, block: _Block) -> BoolArray:
-        """decide's is_move_valid, both sides, on the histories that end in the current moves:
-        1e-10 < |m| <= 100, 0 <= x + m <= 100, history sum <= 100, all entries of one sign."""
-        slack = self.number.slack
-        move = block.move
-        size = np.abs(move)
-        end = block.supply_at + move
-        one_sign = (np.maximum(block.prefix_max, move) < 0) | (np.minimum(block.prefix_min, move) > 0)
-        ok = (size <= SCALE + slack) & (size > TINY) & (end >= -slack) & (end <= SCALE + slack)
-        valid = ok & (block.prefix_sum + move <= SCALE + slack) & one_sign
-        return valid[0] & valid[1]
-
-    def _gain(self, eu: Array) -> Array:
-        """Equal gain: both gains are equal, decide keeps I's; a random rate: the smaller one."""
-        return eu[0] if self.variant == "equal-gain" else np.minimum(eu[0], eu[1])
-
-    def _evaluate(self, block: _Block) -> None:
-        """decide's EqualGainExchange.calculate for every row of ``block``, in place.
-
-        J moves to I's position on p, which shifts O_p by r_p = |x_ip - x_jp| s_jp c_jp / W_p;
-        I's move on q follows from the ratio: |m_i| = r_q W_q / (c_iq s_iq). If I would pass
-        J's position on q, I moves there instead and J's move follows. The gains are
-        eu = |r_sup s_sup - r_dem s_dem| (salience-weighted shifts of the two means). Both sides
-        are computed as (2, n) arrays: ``full`` is the shift a side's full move causes,
-        ``answer`` the partner's shift that the ratio asks in return.
-        """
-        salience, capability, total = block.supply_salience, block.supply_capability, block.supply_total
-        x, target = block.supply_at, block.target
-        gap = np.abs(target - x)
-        full = gap * salience * capability / total
-        answer = block.ratio[::-1] * full[::-1]
-        answer_move = answer * total / (capability * salience)
-        over = answer_move[0] > gap[0]
-        moves_fully = np.array([over, ~over])
-        shift = np.where(moves_fully, full, answer)
-        move = np.where(moves_fully, gap, answer_move)
-        block.move[...] = self.number.toward(move, target - x)
-        block.y[...] = x + block.move
-        block.eu[...] = np.abs(shift * salience - shift[::-1] * block.demand_salience)
-        block.gain[...] = self._gain(block.eu)
-        block.valid[...] = self._move_valid(block) & (block.gain >= TINY)
-        # decide's check_nbs sets the means of valid candidates only; an invalid one keeps the
-        # means it had (the record of a realised exchange that its tie twin invalidated).
-        block.nbs0[...] = np.where(block.valid, self._means(block, x), block.nbs0)
-        block.nbs1[...] = np.where(block.valid, self._means(block, block.y), block.nbs1)
-        beyond = self._beyond(block)
-        if not beyond.any():
-            return
-        capped = np.flatnonzero(beyond[0])
-        if capped.size:
-            self._cap_at_demander(block, 0, capped)
-            # I's cap moved J too: J's mean after its move changes with it.
-            block.nbs1[1, capped] = self._means(block, block.y)[1, capped]
-            beyond[1] = self._beyond(block)[1]
-        capped = np.flatnonzero(beyond[1])
-        if capped.size:
-            self._cap_at_demander(block, 1, capped)
-        block.valid[...] = block.valid & self._move_valid(block)
-
-    def _beyond(self, block: _Block) -> BoolArray:
-        """Valid rows whose partner's position lies strictly between the side's supply-issue
-        means before and after its move (nbs0, nbs1): the move pushes the mean past it."""
-        before = block.target - block.nbs0
-        after = block.target - block.nbs1
-        slack = self.number.slack
-        return block.valid & (((before > slack) & (after < -slack)) | ((before < -slack) & (after > slack)))
-
-    def _cap_at_demander(self, block: _Block, side: int, columns: IntArray) -> None:
-        """decide's check_nbs where the side's move pushes its supply-issue mean past the partner
-        (``columns`` of the block, see _beyond): stop the supplier where the mean reaches it.
-
-        nbs0 and nbs1 are the side's supply-issue means before and after its move (with the
-        candidate's updates). The move is shortened to |m| = |W (x_partner - nbs0) / (c s)|,
-        which puts the mean on the partner, and the partner's move follows from the ratio.
-        """
-        other = 1 - side
-        total = block.supply_total[side, columns]
-        salience, demand_salience = block.supply_salience[:, columns], block.demand_salience[:, columns]
-        capability, totals = block.supply_capability[:, columns], block.supply_total[:, columns]
-        x_own, x_partner, target = block.supply_at[side, columns], block.supply_at[other, columns], block.target[side, columns]
-        numerator = self._numerator(block, side, columns, x_own, updates_last=True)
-        move_own = np.abs((target * total - numerator) / (salience[side] * capability[side]))
-        ratio_own = move_own * salience[side] * capability[side] / total
-        ratio_partner = block.ratio[side, columns] * ratio_own
-        move_partner = np.abs(ratio_partner * totals[other] / (capability[other] * salience[other]))
-        move_partner = np.where(x_partner > block.target[other, columns], -move_partner, move_partner)
-        move_own = np.where(x_own > target, -move_own, move_own)
-        block.move[other, columns], block.move[side, columns] = move_partner, move_own
-        block.y[other, columns], block.y[side, columns] = x_partner + move_partner, x_own + move_own
-        eu_partner = np.abs(ratio_partner * salience[other] - ratio_own * demand_salience[other])
-        eu_own = np.abs(ratio_own * salience[side] - ratio_partner * demand_salience[side])
-        block.gain[columns] = eu_partner if self.variant == "equal-gain" else np.minimum(eu_partner, eu_own)
-        block.eu[other, columns], block.eu[side, columns] = eu_partner, eu_own
-        block.nbs1[side, columns] = self._numerator(block, side, columns, block.y[side, columns]) / total
 
     # ------------------------------------------------------------------------ what is recorded
     def _externality_columns(self) -> dict[str, Array]:
