@@ -42,7 +42,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jirga.errors import JirgaError
-from jirga.models import MODELS, make_model
+from jirga.models import MODELS, exchange_kernel, make_model
 from jirga.models.base import Problem
 from jirga.models.exchange import EXTERNALITY_KINDS, ExchangeModel, exchange_report
 
@@ -284,6 +284,90 @@ def test_properties(prob: Problem, variant: str) -> None:
     np.testing.assert_allclose(trajectory.forecast, (weight * positions[-1]).sum(0) / weight.sum(0), atol=1e-9)
     table = trajectory.diagnostics["exchanges"]
     assert (table["gain"][table["listed"]] >= 1e-10).all()
+
+
+
+def _listed_realise(table, rules, recorded, rng):
+    """decide's ModelLoop as decide writes it, for the test: a plain list, stable-sorted by gain
+    before every pick, walked in order after every realisation. It uses the kernel's plain
+    Python rules for one candidate (evaluate, recalculate), so it checks the compiled kernel's
+    own bookkeeping (heap, order stamps, key index, dropped entries) and its compilation."""
+    rules_of = exchange_kernel.realise_python.__globals__
+    evaluate, recalculate = rules_of["evaluate"], rules_of["recalculate"]
+    state, gain, valid, keys = table[1], table[2], table[3], table[4]
+
+    def shares(row: int, chosen: int) -> bool:
+        return any(keys[kind, side, row] in keys[kind, :, chosen] for kind in (0, 1) for side in (0, 1))
+
+    def key(row: int) -> float:
+        return round(float(gain[row]), 12)
+
+    for row in range(gain.size):
+        evaluate(row, table, rules)
+    queue = list(range(gain.size))
+    realised, records, orders, exact, decisions = [], [], [], [], []
+    while queue:
+        queue.sort(key=lambda row: -key(row))
+        chosen = queue.pop(0)
+        if queue and key(chosen) == key(queue[0]):
+            runner_up = queue[0]
+            taken = len(decisions)
+            take = recorded[taken] == 1 if taken < len(recorded) else rng.random() >= 0.5
+            orders.append(len(realised) + 1)
+            exact.append(gain[chosen] == gain[runner_up])
+            decisions.append(take)
+            if take:
+                queue = [*queue[1:], chosen]
+                chosen = runner_up
+            else:
+                queue.append(runner_up)
+        if not valid[chosen]:
+            continue
+        kept = []
+        for row in queue:
+            if valid[row] and shares(row, chosen):
+                recalculate(row, chosen, state[5, 0, chosen], state[5, 1, chosen], table, rules)
+            if valid[row]:
+                kept.append(row)
+        queue = kept
+        realised.append(chosen)
+        records += [gain[chosen], state[7, 0, chosen], state[8, 0, chosen], state[7, 1, chosen], state[8, 1, chosen]]
+    return realised, records, orders, exact, decisions
+
+
+@st.composite
+def tied_problems(draw: st.DrawFn) -> Problem:
+    """Small problems in which some actors are copies of others, so that gains tie often."""
+    prob = draw(problems())
+    copies = draw(st.lists(st.integers(0, prob.n_actors - 1), min_size=1, max_size=4))
+    rows = np.array([*range(prob.n_actors), *copies])
+    return Problem(
+        actors=tuple(f"a{index}" for index in range(rows.size)),
+        issues=prob.issues,
+        capability=prob.capability[rows],
+        position=prob.position[rows],
+        salience=prob.salience[rows],
+        lower=prob.lower,
+        upper=prob.upper,
+        present=prob.present[rows],
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(tied_problems(), st.sampled_from(["equal-gain", "random-rate"]), st.integers(0, 2**16))
+def test_kernel_matches_decides_list(prob: Problem, variant: str, seed: int) -> None:
+    """The compiled kernel realises the same exchanges, ties and positions as decide's own
+    list loop, written out plainly above, on problems full of ties (random tie decisions,
+    including decide's second-reference quirk)."""
+    model = ExchangeModel(rounds=3, variant=variant, p=0.5)
+    compiled = model.forecast(prob, np.random.default_rng(seed))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exchange_kernel, "realise", _listed_realise)
+        listed = model.forecast(prob, np.random.default_rng(seed))
+    assert compiled.diagnostics["tie_decisions"] == listed.diagnostics["tie_decisions"]
+    np.testing.assert_array_equal(compiled.positions, listed.positions)
+    for column in ("actor_i", "actor_j", "supply_i", "supply_j", "y_i", "y_j", "gain"):
+        np.testing.assert_array_equal(compiled.diagnostics["exchanges"][column], listed.diagnostics["exchanges"][column])
 
 
 def _jirga(*args: str) -> subprocess.CompletedProcess:

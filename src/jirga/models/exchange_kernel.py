@@ -368,7 +368,8 @@ def realise(table: Table, rules: Rules, recorded: IntArray, rng: np.random.Gener
                     alive.append(False)
                     next_entry.append(first_entry[runner_up])
                     first_entry[runner_up] = appended
-        if valid[chosen]:
+        walked = valid[chosen]
+        if walked:
             if not invalid_dropped:
                 # decide drops every invalid candidate at its first walk of the list.
                 for other in range(len(entry_row)):
@@ -400,7 +401,7 @@ def realise(table: Table, rules: Rules, recorded: IntArray, rng: np.random.Gener
                 records.append(state[NBS1, side, chosen])
         if appended >= 0:
             # The appended entry is listed unless a walk of the list just dropped it as invalid.
-            alive[appended] = valid[entry_row[appended]] or not valid[chosen]
+            alive[appended] = valid[entry_row[appended]] or not walked
             if alive[appended]:
                 stamp[appended], late = late, late + 1
                 push(heap, appended, entry_row, stamp, version, gain, decimal)
