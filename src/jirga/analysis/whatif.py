@@ -456,15 +456,14 @@ def compare(
     scenarios = [("base", base)] + [(patch.label, apply_patch(base, patch)) for patch in patches]
     variants = []
     for label, scenario in scenarios:
-        forecast = point_forecast(model, Problem.from_scenario(scenario, as_of), seed)
-        summaries = None
         if runs:
             result = run_montecarlo(
                 scenario, model, runs, seed, distribution=distribution, spread=spread, as_of=as_of,
                 batch_size=batch_size, workers=workers, scheduler=scheduler,
             )
-            summaries = tuple(result.summary())
-        variants.append(Variant(label, scenario, forecast, summaries))
+            variants.append(Variant(label, scenario, result.point, tuple(result.summary())))
+        else:
+            variants.append(Variant(label, scenario, point_forecast(model, Problem.from_scenario(scenario, as_of), seed)))
         if on_progress is not None:
             on_progress(1)
     return WhatIf(model, variants[0], tuple(variants[1:]))
