@@ -258,16 +258,18 @@ class _Game:
         self.snapshots: list[tuple[int, Any, Any, Any, Any, Any]] = []
         """Per realised exchange: its row, gain and (nbs0, nbs1) of I and J when it was realised."""
 
-    def weighted_mean(self, position: Array) -> Array:
-        """O_d = Σ_k x_kd s_kd c_kd / Σ_k s_kd c_kd (0 where no actor has weight, as decide)."""
-        numerator = (position * self.salience * self.capability).sum(axis=0)
+    def weighted_mean(self, position: Array, numerator: Array | None = None) -> Array:
+        """O_d = Σ_k x_kd s_kd c_kd / Σ_k s_kd c_kd (0 where no actor has weight, as decide);
+        ``numerator`` is Σ x s c when the caller has it already."""
+        if numerator is None:
+            numerator = (position * self.salience * self.capability).sum(axis=0)
         safe = np.where(self.total != 0, self.total, 1)
         return np.where(self.total != 0, numerator / safe, 0 * numerator)
 
     def play_round(self, position: Array, round_number: int, rng: np.random.Generator) -> _RoundOutcome:
         self.x = position
         self.base = (position * self.salience * self.capability).sum(axis=0)
-        mds = self.weighted_mean(position)
+        mds = self.weighted_mean(position, self.base)
         left = position <= mds
         groups = left[:, self.pair_p].astype(np.int64) + 2 * left[:, self.pair_q]
         both = self.problem.present[:, self.pair_p] & self.problem.present[:, self.pair_q]
