@@ -11,18 +11,18 @@ import pytest
 
 from jirga.errors import JirgaError
 from jirga.scenario.formats import FORMATS, format_for, read_scenario, write_scenario
-from jirga.scenario.table_csv import dump_table_csv, parse_table_csv, sniff_table_csv
+from jirga.scenario.table_csv import dump_table, parse_table, sniff
 
 EU = Path(__file__).parent / "data" / "eum" / "eu_emissions.csv"
 
 
 def test_sniffed_apart_from_other_csv_formats(tmp_path):
     assert FORMATS["table"].suffixes == (".csv",)
-    assert sniff_table_csv("actor,capability,position,salience\nA,1,2,3\n")
-    assert sniff_table_csv("\ufeff Issue , Actor,Salience,Position,Capability,lower,upper\n")
-    assert parse_table_csv("\n\nactor,capability,position,salience\nA,1,2,1\nB,1,3,1\n").actors[1].id == "B"
-    assert not sniff_table_csv("#A;USA;United States\n#P;withdrawal;USA;90;0.8;1\n")
-    assert not sniff_table_csv("actor,position,salience\n")
+    assert sniff("actor,capability,position,salience\nA,1,2,3\n")
+    assert sniff("\ufeff Issue , Actor,Salience,Position,Capability,lower,upper\n")
+    assert parse_table("\n\nactor,capability,position,salience\nA,1,2,1\nB,1,3,1\n").actors[1].id == "B"
+    assert not sniff("#A;USA;United States\n#P;withdrawal;USA;90;0.8;1\n")
+    assert not sniff("actor,position,salience\n")
     assert format_for(EU).name == "table"
 
 
@@ -38,7 +38,7 @@ def test_reads_the_papers_table():
 
 
 def test_several_issues_names_scales_and_issue_specific_capability():
-    scenario = parse_table_csv(
+    scenario = parse_table(
         "issue,actor,capability,position,salience,lower,upper\n"
         "Tax rate,United Kingdom,2,10,0.5,0,100\n"
         "Tax rate,France,1,60,0.25,0,100\n"
@@ -61,7 +61,7 @@ def test_round_trip(tmp_path):
     write_scenario(scenario, target, "table")
     again = read_scenario(target)
     assert format_for(target).name == "table"
-    assert dump_table_csv(again) == dump_table_csv(scenario)
+    assert dump_table(again) == dump_table(scenario)
     assert [(stance.actor, stance.position.value, stance.salience.value) for stance in again.stances] == [
         (stance.actor, stance.position.value, stance.salience.value) for stance in scenario.stances
     ]
@@ -94,7 +94,7 @@ def test_round_trip(tmp_path):
 )
 def test_errors_name_the_line_and_column(text, line, field, message):
     with pytest.raises(JirgaError, match=message) as caught:
-        parse_table_csv(text, "bad.csv")
+        parse_table(text, "bad.csv")
     error = caught.value
     assert (error.file, error.line, error.field) == ("bad.csv", line, field)
     assert "\n" not in str(error)

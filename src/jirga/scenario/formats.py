@@ -41,9 +41,9 @@ FORMATS: dict[str, Format] = {
         "table",
         "a CSV table with the columns actor,capability,position,salience[,issue,lower,upper]",
         (".csv",),
-        table_csv.read_table_csv,
-        table_csv.dump_table_csv,
-        table_csv.sniff_table_csv,
+        table_csv.read_table,
+        table_csv.dump_table,
+        table_csv.sniff,
     ),
     "ktab": Format(
         "ktab",

@@ -40,20 +40,20 @@ OPTIONAL = ("issue", "lower", "upper")
 WRITTEN = ("actor", "issue", "capability", "position", "salience", "lower", "upper")
 
 
-def sniff_table_csv(head: str) -> bool:
+def sniff(head: str) -> bool:
     """Whether the first line is a table header: all of REQUIRED, nothing beyond OPTIONAL."""
     first = next((line for line in head.lstrip("\ufeff").splitlines() if line.strip()), "")
     columns = {name.strip().lower() for name in next(csv.reader([first]), [])}
     return set(REQUIRED) <= columns <= set(REQUIRED) | set(OPTIONAL)
 
 
-def read_table_csv(path: str | Path) -> Scenario:
+def read_table(path: str | Path) -> Scenario:
     """Read a table CSV file into a scenario; a :class:`JirgaError` names the line and column."""
     path = Path(path)
-    return parse_table_csv(read_text(path), path)
+    return parse_table(read_text(path), path)
 
 
-def parse_table_csv(text: str, path: str | Path = "<string>") -> Scenario:
+def parse_table(text: str, path: str | Path = "<string>") -> Scenario:
     path = Path(path)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     columns: dict[str, int] | None = None
@@ -75,7 +75,7 @@ def parse_table_csv(text: str, path: str | Path = "<string>") -> Scenario:
     return _scenario(rows, "issue" in columns, path)
 
 
-def dump_table_csv(scenario: Scenario) -> str:
+def dump_table(scenario: Scenario) -> str:
     """The scenario as a table CSV (see the module docstring for what is kept)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
