@@ -23,40 +23,46 @@ from jirga.evidence import DEFAULT_STORE
 
 SCHEMA_VERSION = "1"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS documents (
-    id VARCHAR PRIMARY KEY, name VARCHAR, title VARCHAR, publisher VARCHAR, url VARCHAR,
-    date DATE, date_guessed BOOLEAN, date_note VARCHAR, path VARCHAR, text VARCHAR, words INTEGER,
-    signature UBIGINT[], ingested TIMESTAMP);
-CREATE TABLE IF NOT EXISTS sentences (document_id VARCHAR, sentence INTEGER, start INTEGER, "end" INTEGER);
-CREATE TABLE IF NOT EXISTS mentions (
-    document_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, label VARCHAR, actor VARCHAR,
-    sentence INTEGER, place BOOLEAN);
-CREATE TABLE IF NOT EXISTS quotes (
-    document_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, kind VARCHAR, speaker VARCHAR, role VARCHAR,
-    actor VARCHAR, verb VARCHAR, sentence INTEGER, inherited BOOLEAN);
-CREATE TABLE IF NOT EXISTS events (
-    document_id VARCHAR, start INTEGER, "end" INTEGER, trigger VARCHAR, trigger_start INTEGER, category VARCHAR,
-    source VARCHAR, target VARCHAR, sentence INTEGER, date DATE, date_text VARCHAR, date_precision VARCHAR,
-    date_relative BOOLEAN, place VARCHAR);
-CREATE TABLE IF NOT EXISTS stances (
-    document_id VARCHAR, start INTEGER, "end" INTEGER, actor VARCHAR, verb VARCHAR, polarity INTEGER,
-    object_text VARCHAR, sentence INTEGER);
-CREATE TABLE IF NOT EXISTS duplicates (document_id VARCHAR, similar_to VARCHAR, similarity DOUBLE);
-"""
-
-COLUMNS = {
-    "documents": ["id", "name", "title", "publisher", "url", "date", "date_guessed", "date_note", "path", "text", "words",
-                  "signature", "ingested"],
-    "sentences": ["document_id", "sentence", "start", "end"],
-    "mentions": ["document_id", "start", "end", "text", "label", "actor", "sentence", "place"],
-    "quotes": ["document_id", "start", "end", "text", "kind", "speaker", "role", "actor", "verb", "sentence", "inherited"],
-    "events": ["document_id", "start", "end", "trigger", "trigger_start", "category", "source", "target", "sentence",
-               "date", "date_text", "date_precision", "date_relative", "place"],
-    "stances": ["document_id", "start", "end", "actor", "verb", "polarity", "object_text", "sentence"],
-    "duplicates": ["document_id", "similar_to", "similarity"],
+TABLES: dict[str, dict[str, str]] = {
+    "documents": {
+        "id": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "title": "VARCHAR", "publisher": "VARCHAR", "url": "VARCHAR",
+        "date": "DATE", "date_guessed": "BOOLEAN", "date_note": "VARCHAR", "path": "VARCHAR", "text": "VARCHAR",
+        "words": "INTEGER", "signature": "UBIGINT[]", "ingested": "TIMESTAMP",
+    },
+    "sentences": {"document_id": "VARCHAR", "sentence": "INTEGER", "start": "INTEGER", "end": "INTEGER"},
+    "mentions": {
+        "document_id": "VARCHAR", "start": "INTEGER", "end": "INTEGER", "text": "VARCHAR", "label": "VARCHAR",
+        "actor": "VARCHAR", "sentence": "INTEGER", "place": "BOOLEAN",
+    },
+    "quotes": {
+        "document_id": "VARCHAR", "start": "INTEGER", "end": "INTEGER", "text": "VARCHAR", "kind": "VARCHAR",
+        "speaker": "VARCHAR", "role": "VARCHAR", "actor": "VARCHAR", "verb": "VARCHAR", "sentence": "INTEGER",
+        "inherited": "BOOLEAN",
+    },
+    "events": {
+        "document_id": "VARCHAR", "start": "INTEGER", "end": "INTEGER", "trigger": "VARCHAR", "trigger_start": "INTEGER",
+        "category": "VARCHAR", "source": "VARCHAR", "target": "VARCHAR", "sentence": "INTEGER", "date": "DATE",
+        "date_text": "VARCHAR", "date_precision": "VARCHAR", "date_relative": "BOOLEAN", "place": "VARCHAR",
+    },
+    "stances": {
+        "document_id": "VARCHAR", "start": "INTEGER", "end": "INTEGER", "actor": "VARCHAR", "verb": "VARCHAR",
+        "polarity": "INTEGER", "object_text": "VARCHAR", "sentence": "INTEGER",
+    },
+    "duplicates": {"document_id": "VARCHAR", "similar_to": "VARCHAR", "similarity": "DOUBLE"},
 }
+"""Every table's columns and their DuckDB types, in order."""
+
+COLUMNS = {table: list(columns) for table, columns in TABLES.items()}
+
+
+def _create_table(table: str, columns: dict[str, str]) -> str:
+    listed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} ({listed});\n"
+
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);\n" + "".join(
+    _create_table(table, columns) for table, columns in TABLES.items()
+)
 
 
 @dataclass(frozen=True)
