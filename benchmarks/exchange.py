@@ -11,6 +11,9 @@ Decimal rounding noise decides some of its branches (docs/models/exchange.md, "H
 Data sets: decide's copenhagen (COP15) and cop21 inputs, and synthetic sets (every actor on every
 issue, positions 0-100 and saliences 0.1-1 rounded as in decide's samples, capabilities 0.05-1,
 seed 0). decide is run on the synthetic sets up to ``--decide-max`` actors x issues cells.
+The first jirga call loads the compiled kernel from numba's cache, or compiles it (about 10 s)
+when there is none; it is timed apart. Peak memory is the process's maximum resident set so
+far, so it belongs to the largest set run until then.
 
     .venv/bin/python benchmarks/exchange.py
     .venv/bin/python benchmarks/exchange.py --sets copenhagen cop21 --repeats 5
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -40,7 +44,9 @@ from jirga.scenario.model import Actor, Issue, Scenario, Stance
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "decide"
 REFERENCE = Path(os.environ.get("DECIDE_REFERENCE", ROOT.parent / "shared" / "tools" / "decide-reference.sh"))
-DEFAULT_SETS = ("copenhagen", "cop21", "25x5", "50x10", "100x10")
+DEFAULT_SETS = ("copenhagen", "cop21", "25x5", "50x10", "100x10", "200x20")
+SINGLE_RUN_CELLS = 1000
+"""Sets of more actor x issue cells are timed once (200 x 20 takes about a minute)."""
 
 
 def synthetic(n_actors: int, n_issues: int, seed: int = 0) -> Scenario:
@@ -115,15 +121,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="jirga float timings per set (best counts)")
     parser.add_argument("--decide-runs", type=int, default=2, help="decide model-only timing runs (best counts)")
-    parser.add_argument("--decide-max", type=int, default=500, help="run decide on synthetic sets up to this many actor-issue cells")
+    parser.add_argument("--decide-max", type=int, default=125, help="run decide on synthetic sets up to this many actor-issue cells")
     parser.add_argument("--decide-timeout", type=float, default=600.0)
     args = parser.parse_args()
-    console = Console(width=190)
+    console = Console(width=210)
     load_before = os.getloadavg()[0]
     table = Table(title=f"Exchange model, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
-    columns = ("data set", "actors x issues", "exchanges", "decide s", "jirga float s", "jirga float cpu s", "speed-up", "float max |Δ|", "jirga decimal s", "decimal = decide")
+    columns = (
+        "data set", "actors x issues", "exchanges", "decide s", "jirga float s", "jirga float cpu s", "speed-up",
+        "float max |Δ|", "jirga decimal s", "decimal = decide", "peak MB",
+    )
     for column in columns:
         table.add_column(column, justify="left" if column == "data set" else "right")
+    start = time.perf_counter()
+    ExchangeModel(rounds=1).forecast(Problem.from_scenario(synthetic(4, 2)), np.random.default_rng(0))
+    kernel_seconds = time.perf_counter() - start
     for name in args.sets:
         scenario, path = load(name)
         problem = Problem.from_scenario(scenario)
@@ -135,7 +147,8 @@ def main() -> None:
         decided = decide is not None and "rounds_data" in decide
         decisions = decide["tie_flips_used"] if decided else ""
         replay = dict(rounds=args.rounds, ties="replay", tie_decisions=decisions)
-        fast_seconds, fast_cpu, fast = time_model(ExchangeModel(**replay), problem, args.repeats)
+        repeats = 1 if cells > SINGLE_RUN_CELLS else args.repeats
+        fast_seconds, fast_cpu, fast = time_model(ExchangeModel(**replay), problem, repeats)
         exchanges = len(fast.diagnostics["exchanges"]["round"])
         row = [name, f"{problem.n_actors} x {problem.n_issues}"]
         if decided:
@@ -158,13 +171,14 @@ def main() -> None:
         else:
             note = "timed out" if decide and decide.get("timeout") else "not run"
             row += [str(exchanges), note, f"{fast_seconds:.3f}", f"{fast_cpu:.3f}", "", "", "", ""]
+        row.append(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
         table.add_row(*row)
         console.print(" | ".join(row), style="dim")
     console.print(table)
     console.print(
         f"[dim]decide: {REFERENCE} ({'found' if REFERENCE.exists() else 'missing: jirga only'}); cpu count {os.cpu_count()}, "
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; seconds are wall-clock (decide's model-only "
-        "timer), cpu s is jirga's process time[/dim]"
+        f"timer), cpu s is jirga's process time; loading (or compiling) jirga's kernel took {kernel_seconds:.1f} s[/dim]"
     )
 
 
