@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -25,6 +24,9 @@ from jirga.errors import JirgaError, ScenarioErrors
 from jirga.forecast import ForecastResult, ModelRun, run_forecast
 from jirga.models import MODELS
 from jirga.models.exchange import EXCHANGE_COLUMNS, EXTERNALITY_KINDS, ExchangeModel, exchange_report
+from jirga.options import (
+    AsOfOption, IssuesOption, ModelsOption, OutputFormat, ParamOption, ScenarioArgument, SeedOption, as_date, parse_parameters,
+)
 from jirga.scenario import FORMATS, Scenario, load_scenario, read_scenario, write_scenario
 from jirga.scenario.checks import check_evidence
 from jirga.scenario.native import field_name
@@ -40,16 +42,6 @@ console = Console()
 errors = Console(stderr=True)
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-ScenarioArgument = Annotated[
-    Optional[Path],
-    typer.Argument(help="Scenario file (YAML, KTAB or decide CSV). Default: the embedded Afghan scenario.", show_default=False),
-]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -66,33 +58,16 @@ def _main(
     """Model and forecast multi-party negotiations and peace processes from the news."""
 
 
-def parse_parameters(items: list[str]) -> dict[str, Any]:
-    """``["rounds=20", "variant=printed"]`` -> ``{"rounds": 20, "variant": "printed"}`` (YAML scalars)."""
-    parsed: dict[str, Any] = {}
-    for item in items:
-        key, separator, text = item.partition("=")
-        if not separator or not key:
-            raise JirgaError(f"expected KEY=VALUE, got {item!r}", field="--param")
-        parsed[key.strip().replace("-", "_")] = YAML(typ="safe").load(text)
-    return parsed
-
-
 @app.command()
 def forecast(
     scenario: ScenarioArgument = None,
-    model: Annotated[
-        Optional[list[str]], typer.Option("--model", "-m", help=f"Model to run (repeatable). Default: all of {', '.join(MODELS)}.")
-    ] = None,
-    issue: Annotated[Optional[list[str]], typer.Option("--issue", "-i", help="Issue id to show (repeatable). Default: all.")] = None,
+    model: ModelsOption = None,
+    issue: IssuesOption = None,
     output: FormatOption = OutputFormat.table,
-    param: Annotated[
-        Optional[list[str]], typer.Option("--param", "-p", help="Model parameter KEY=VALUE, applied to every model that has it.")
-    ] = None,
+    param: ParamOption = None,
     rounds: Annotated[bool, typer.Option("--rounds", help="Also show every actor's position in every round.")] = False,
-    as_of: Annotated[
-        Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    as_of: AsOfOption = None,
+    seed: SeedOption = 0,
     exchanges: Annotated[
         bool, typer.Option("--exchanges", help="Exchange model: who gave what to whom per round, and the externalities.")
     ] = False,
@@ -105,8 +80,8 @@ def forecast(
             loaded,
             models=model or list(MODELS),
             issues=issue,
-            parameters=parse_parameters(param or []),
-            as_of=as_of.date() if as_of else None,
+            parameters=parse_parameters(param),
+            as_of=as_date(as_of),
             seed=seed,
         )
     if exchanges:
@@ -274,7 +249,7 @@ def show(
 ) -> None:
     """Show a scenario's actors, issues and stances with the evidence behind each number."""
     loaded = load_scenario(scenario)
-    _show(loaded, evidence, as_of.date() if as_of else None, history)
+    _show(loaded, evidence, as_date(as_of), history)
 
 
 def _show(scenario: Scenario, evidence: bool, as_of: dt.date | None, history: bool = False) -> None:
@@ -360,7 +335,7 @@ def hindcast(
     ] = None,
     model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model to score (repeatable). Default: all.")] = None,
     output: FormatOption = OutputFormat.table,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    seed: SeedOption = 0,
 ) -> None:
     """Forecast as of each evidence date and score every model and naive baseline against what happened."""
     from jirga.analysis.hindcast import hindcast as run_hindcast

@@ -7,7 +7,6 @@ clean; files are written only once the whole job is done, atomically.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +28,8 @@ from jirga.analysis.sensitivity import DEFAULT_SAMPLES, OneAtATimeResult, SobolR
 from jirga.analysis.whatif import Variant, WhatIf, compare, load_patch, resolve_patch
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
-from jirga.models import MODELS, Model, make_model
+from jirga.models import Model, make_model
+from jirga.options import AsOfOption, ModelOption, OutputFormat, ParamOption, ScenarioArgument, SeedOption, as_date, parse_parameters
 from jirga.scenario import Scenario, load_scenario
 
 console = Console()
@@ -43,33 +43,17 @@ class Method(str, Enum):
     sobol = "sobol"
 
 
-class Output(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 class Report(str, Enum):
     table = "table"
     json = "json"
 
 
-ScenarioArgument = Annotated[
-    Optional[Path],
-    typer.Argument(help="Scenario file (YAML, KTAB or decide CSV). Default: the embedded Afghan scenario.", show_default=False),
-]
-ModelOption = Annotated[str, typer.Option("--model", "-m", help=f"Model: {', '.join(MODELS)}.")]
-ParamOption = Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Model parameter KEY=VALUE (repeatable).")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed of every random draw.")]
 DistributionOption = Annotated[
     Distribution, typer.Option("--distribution", help="How numbers are drawn within their intervals.")
 ]
 SpreadOption = Annotated[
     float,
     typer.Option("--spread", help="Default relative half-width for numbers without an interval (see docs/analysis.md)."),
-]
-AsOfOption = Annotated[
-    Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances known on this date.")
 ]
 BatchOption = Annotated[int, typer.Option("--batch-size", help="Runs per chunk of work (one batched model call).")]
 WorkersOption = Annotated[Optional[int], typer.Option("--workers", help="Local worker processes. Default: all cores.")]
@@ -80,13 +64,7 @@ SchedulerOption = Annotated[
 
 
 def _model(name: str, params: list[str] | None) -> Model:
-    from jirga.cli import parse_parameters
-
-    return make_model(name, **parse_parameters(params or []))
-
-
-def _date(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
+    return make_model(name, **parse_parameters(params))
 
 
 @contextmanager
@@ -117,7 +95,7 @@ def montecarlo(
     spread: SpreadOption = DEFAULT_SPREAD,
     as_of: AsOfOption = None,
     bins: Annotated[int, typer.Option("--bins", help="Histogram bins over each issue's scale.")] = DEFAULT_BINS,
-    output: Annotated[Output, typer.Option("--format", "-f", help="table: the summary; json: summary and every run; csv: every run.")] = Output.table,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="table: the summary; json: summary and every run; csv: every run.")] = OutputFormat.table,
     save: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Also write every run's forecast to this .json or .csv file.")
     ] = None,
@@ -136,16 +114,16 @@ def montecarlo(
         raise JirgaError(f"the number of runs must be positive, got {runs}", field="--runs")
     with _progress(runs, f"{chosen.name}: runs") as advance:
         result = run_montecarlo(
-            loaded, chosen, runs, seed, distribution=distribution, spread=spread, as_of=_date(as_of),
+            loaded, chosen, runs, seed, distribution=distribution, spread=spread, as_of=as_date(as_of),
             batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=advance,
         )
     if save is not None:
         text = json.dumps(result.to_json(bins=bins)) if save.suffix.lower() == ".json" else result.to_csv()
         atomic_write_text(save, text)
         messages.print(f"wrote {result.runs} runs to {save}")
-    if output is Output.json:
+    if output is OutputFormat.json:
         sys.stdout.write(json.dumps(result.to_json(bins=bins)) + "\n")
-    elif output is Output.csv:
+    elif output is OutputFormat.csv:
         sys.stdout.write(result.to_csv())
     else:
         _print_montecarlo(result, bins)
@@ -201,7 +179,7 @@ def sensitivity(
     loaded = load_scenario(scenario)
     chosen = _model(model, param)
     kinds = tuple(vary or ())
-    inputs = UncertainInputs.from_scenario(loaded, spread, _date(as_of))
+    inputs = UncertainInputs.from_scenario(loaded, spread, as_date(as_of))
     varied = inputs.select(kinds).size
     result: OneAtATimeResult | SobolResult
     if method is Method.oat:
@@ -287,7 +265,7 @@ def whatif(
     read = [load_patch(resolve_patch(patch)) for patch in patches]
     with _progress(len(read) + 1, f"{chosen.name}: scenarios") as advance:
         result = compare(
-            loaded, read, chosen, seed=seed, as_of=_date(as_of), runs=runs, distribution=distribution, spread=spread,
+            loaded, read, chosen, seed=seed, as_of=as_date(as_of), runs=runs, distribution=distribution, spread=spread,
             batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=advance,
         )
     if output is Report.json:

@@ -5,7 +5,6 @@ Only typer and rich load with the CLI; plotly and jinja2 load when the command r
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 
 from jirga.models import MODELS
+from jirga.options import AsOfOption, ModelsOption, ScenarioArgument, SeedOption, as_date
 
 if TYPE_CHECKING:
     from jirga.forecast import ForecastResult
@@ -27,16 +27,14 @@ class ReportFormat(str, Enum):
 
 
 def report(
-    scenario: Annotated[
-        Optional[Path], typer.Argument(help="Scenario file (YAML, KTAB or decide CSV). Default: the embedded Afghan scenario.", show_default=False)
-    ] = None,
+    scenario: ScenarioArgument = None,
     out: Annotated[
         Optional[Path], typer.Option("--out", "-o", help="HTML file to write; for png/pdf, the folder of charts.", show_default="report.html or report-charts/")
     ] = None,
     output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html: one self-contained page; png/pdf: one file per chart (needs kaleido).")] = ReportFormat.html,
-    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help=f"Model to run (repeatable). Default: all of {', '.join(MODELS)}.")] = None,
-    as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="Use only the stances held on this date.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    model: ModelsOption = None,
+    as_of: AsOfOption = None,
+    seed: SeedOption = 0,
     runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs per model (0: no Monte Carlo section).", min=0)] = 0,
     sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add one-at-a-time sensitivity tornadoes for every model.")] = False,
     patch: Annotated[
@@ -64,7 +62,7 @@ def report(
     if store is not None and not store.is_file():
         raise JirgaError("no evidence store here: run `jirga ingest` first", file=store, field="--store")
     known = read_outcomes(outcomes, loaded) if outcomes is not None or scenario is None else None
-    result = run_forecast(loaded, models=model or list(MODELS), as_of=as_of.date() if as_of else None, seed=seed)
+    result = run_forecast(loaded, models=model or list(MODELS), as_of=as_date(as_of), seed=seed)
     console = Console(stderr=True)
     if output_format is ReportFormat.html:
         sections = time_sections(result, known, seed) + _analysis_sections(result, runs, sensitivity, patch or [], seed, workers, console)

@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from jirga.options import SeedOption
+
 
 def serve(
     scenario: Annotated[
@@ -18,7 +20,7 @@ def serve(
     data: Annotated[Optional[Path], typer.Option("--data", help="The only folder files are served from and uploads go to.", show_default="the scenario's folder")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on. The app has no login: keep it on this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator (models that draw).")] = 0,
+    seed: SeedOption = 0,
 ) -> None:
     """Open a scenario in the browser: move a position, salience or capability and see every forecast change."""
     import uvicorn  # the web stack loads only when the app runs
