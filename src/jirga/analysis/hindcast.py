@@ -10,7 +10,7 @@ issue's scale (the 0-100 scale's own units for the usual scale).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -115,6 +115,11 @@ def evidence_dates(scenario: Scenario) -> tuple[dt.date, ...]:
     return tuple(sorted({source.date for source in scenario.sources if source.date is not None}))
 
 
+AsOf = tuple[dt.date, Problem, list[str], ForecastResult | None]
+"""A date, the scenario's problem as of it, the issues someone had a stance on by then, and
+every model's forecast (None when there are no such issues)."""
+
+
 def forecasts_as_of(
     scenario: Scenario,
     models: list[str],
@@ -122,7 +127,7 @@ def forecasts_as_of(
     dates: tuple[dt.date, ...],
     seed: int = 0,
     parameters: dict[str, Any] | None = None,
-) -> Iterator[tuple[dt.date, Problem, list[str], ForecastResult | None]]:
+) -> Iterator[AsOf]:
     """As of each date: the scenario's problem, those of ``issues`` someone had a stance on by
     then, and every model's forecast of them (None when there are none), seeded as
     ``jirga forecast --as-of`` is. The one loop behind the hindcast and the report's history."""
@@ -140,16 +145,22 @@ def hindcast(
     dates: tuple[dt.date, ...] | None = None,
     seed: int = 0,
     parameters: dict[str, Any] | None = None,
+    forecasts: Iterable[AsOf] | None = None,
 ) -> Hindcast:
     """Forecast as of each date with each model (``parameters`` as :func:`run_forecast` takes
-    them) and baseline, and score against ``outcomes``."""
+    them) and baseline, and score against ``outcomes``. ``forecasts`` are the models' forecasts
+    as of the same dates (:func:`forecasts_as_of` of these models and at least the scored
+    issues) when the caller has them already."""
     dates = dates or evidence_dates(scenario)
     issues = tuple(issue for issue in scenario.issues if outcomes.for_issue(issue.id) is not None)
+    scored = [issue.id for issue in issues]
+    if forecasts is None:
+        forecasts = forecasts_as_of(scenario, models, scored, dates, seed, parameters)
     scores: list[Score] = []
-    for date, problem, known, result in forecasts_as_of(scenario, models, [issue.id for issue in issues], dates, seed, parameters):
+    for date, problem, known, result in forecasts:
         if result is None:
             continue
-        for issue in (scenario.issue(issue_id) for issue_id in known):
+        for issue in (scenario.issue(issue_id) for issue_id in known if issue_id in scored):
             column = problem.issues.index(issue.id)
             forecasts = {run.name: run.forecast(issue.id) for run in result.runs}
             forecasts[UNWEIGHTED_MEAN] = float(problem.position[problem.present[:, column], column].mean())

@@ -1,8 +1,8 @@
 """The report's sections on time: how positions moved between the articles' dates (with each
 model's forecast as of each date), and the hindcast against what happened.
 
-Both use the scenario as of each evidence date (:meth:`Scenario.current_stances`). When a
-hindcast has run, its forecasts are reused for the history rather than forecast again.
+Both use the scenario as of each evidence date (:meth:`Scenario.current_stances`) and the same
+forecasts, made once (:func:`time_forecasts`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from jirga.analysis.hindcast import BASELINES, TREND_MARKS, Hindcast, evidence_dates, forecasts_as_of
+from jirga.analysis.hindcast import BASELINES, TREND_MARKS, AsOf, Hindcast, evidence_dates, forecasts_as_of
 from jirga.analysis.hindcast import hindcast as run_hindcast
 from jirga.forecast import ForecastResult
 from jirga.report import figures
@@ -61,33 +61,15 @@ def position_steps(scenario: Scenario, issue: Issue, dates: tuple[dt.date, ...])
     return {actor: sorted(rows, key=lambda step: step.date) for actor, rows in steps.items()}
 
 
-def forecast_history(
-    scenario: Scenario,
-    models: list[str],
-    dates: tuple[dt.date, ...],
-    issues: list[str],
-    seed: int = 0,
-    parameters: dict[str, Any] | None = None,
-) -> ModelForecasts:
-    """Every model's forecast of each of ``issues`` as of each date (issues nobody had a stance on
-    by a date get None there), seeded as ``jirga forecast --as-of`` is."""
+def model_forecasts(forecasts: list[AsOf], models: list[str], issues: list[str]) -> ModelForecasts:
+    """Every model's forecast of each of ``issues`` as of each date of ``forecasts`` (what
+    :func:`forecasts_as_of` gives; None where nobody had a stance on the issue yet)."""
     history: ModelForecasts = {issue: {model: [] for model in models} for issue in issues}
-    for _, _, known, result in forecasts_as_of(scenario, models, issues, dates, seed, parameters):
+    for _, _, known, result in forecasts:
         for issue in issues:
             for model in models:
                 value = result.runs[models.index(model)].forecast(issue) if result is not None and issue in known else None
                 history[issue][model].append(value)
-    return history
-
-
-def hindcast_forecasts(hindcast: Hindcast, models: list[str], dates: tuple[dt.date, ...]) -> ModelForecasts:
-    """The models' forecasts that a hindcast made, in :func:`forecast_history`'s shape."""
-    history: ModelForecasts = {}
-    for issue in hindcast.issues:
-        history[issue] = {}
-        for model in models:
-            scores = [hindcast.score(model, issue, date) for date in dates]
-            history[issue][model] = [score.forecast if score is not None else None for score in scores]
     return history
 
 
@@ -102,28 +84,23 @@ class History:
     """``charts[issue id]``."""
 
 
-def position_history(
-    result: ForecastResult, hindcast: Hindcast | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
-) -> History | None:
+def position_history(result: ForecastResult, forecasts: list[AsOf]) -> History | None:
     """Per issue, each actor's dated positions as steps and every model's forecast as of each
-    evidence date up to the report's date (taken from ``hindcast`` where it has them, else
-    forecast here); None with fewer than two dates."""
+    evidence date up to the report's date (from ``forecasts``, see :func:`time_forecasts`);
+    None with fewer than two dates."""
     scenario = result.scenario
-    dates = tuple(date for date in evidence_dates(scenario) if result.as_of is None or date <= result.as_of)
+    shown = [entry for entry in forecasts if result.as_of is None or entry[0] <= result.as_of]
+    dates = tuple(entry[0] for entry in shown)
     if len(dates) < 2:
         return None
     models = [run.name for run in result.runs]
-    issues = [issue.id for issue in result.issues]
-    forecasts = hindcast_forecasts(hindcast, models, dates) if hindcast is not None and set(models) <= set(hindcast.forecasters) else {}
-    missing = [issue for issue in issues if issue not in forecasts]
-    if missing:
-        forecasts |= forecast_history(scenario, models, dates, missing, seed, parameters)
+    history = model_forecasts(shown, models, [issue.id for issue in result.issues])
     titles = {run.name: run.title for run in result.runs}
     charts = {
-        issue.id: figures.history_chart(issue, dates, _named(scenario, position_steps(scenario, issue, dates)), forecasts[issue.id], titles)
+        issue.id: figures.history_chart(issue, dates, _named(scenario, position_steps(scenario, issue, dates)), history[issue.id], titles)
         for issue in result.issues
     }
-    return History(dates, forecasts, charts)
+    return History(dates, history, charts)
 
 
 def history_section(result: ForecastResult, history: History) -> Section:
@@ -194,11 +171,20 @@ def hindcast_section(hindcast: Hindcast, outcomes: Outcomes, scenario: Scenario,
     return Section("Hindcast: the forecasts against what happened", html, note, "hindcast")
 
 
-def _scored(result: ForecastResult, outcomes: Outcomes | None, seed: int, parameters: dict[str, Any] | None) -> Hindcast | None:
+def time_forecasts(result: ForecastResult, outcomes: Outcomes | None, seed: int, parameters: dict[str, Any] | None) -> list[AsOf]:
+    """The result's models' forecasts of every issue as of each evidence date, made once for both
+    sections: every date for a hindcast, else the dates up to the result's."""
+    scenario = result.scenario
+    dates = tuple(date for date in evidence_dates(scenario) if outcomes is not None or result.as_of is None or date <= result.as_of)
+    models = [run.name for run in result.runs]
+    return list(forecasts_as_of(scenario, models, [issue.id for issue in scenario.issues], dates, seed, parameters))
+
+
+def _scored(result: ForecastResult, outcomes: Outcomes | None, forecasts: list[AsOf]) -> Hindcast | None:
     """The hindcast of the result's models against ``outcomes``; None without outcomes or scores."""
     if outcomes is None:
         return None
-    scored = run_hindcast(result.scenario, outcomes, [run.name for run in result.runs], seed=seed, parameters=parameters)
+    scored = run_hindcast(result.scenario, outcomes, [run.name for run in result.runs], forecasts=forecasts)
     return scored if scored.scores else None
 
 
@@ -206,10 +192,11 @@ def time_sections(
     result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
 ) -> list[Section]:
     """The sections on time that have data: "How positions moved" (two evidence dates or more)
-    and, with ``outcomes``, the hindcast of the result's models (whose forecasts the history
-    reuses); ``seed`` and ``parameters`` should be those the result was forecast with."""
-    scored = _scored(result, outcomes, seed, parameters)
-    history = position_history(result, scored, seed, parameters)
+    and, with ``outcomes``, the hindcast of the result's models; ``seed`` and ``parameters``
+    should be those the result was forecast with."""
+    forecasts = time_forecasts(result, outcomes, seed, parameters)
+    scored = _scored(result, outcomes, forecasts)
+    history = position_history(result, forecasts)
     sections = [history_section(result, history)] if history is not None else []
     if scored is not None and outcomes is not None:
         sections.append(hindcast_section(scored, outcomes, result.scenario, {run.name: run.title for run in result.runs}))
@@ -220,8 +207,9 @@ def time_charts(
     result: ForecastResult, outcomes: Outcomes | None = None, seed: int = 0, parameters: dict[str, Any] | None = None
 ) -> dict[str, go.Figure]:
     """The same charts by name, for slides: ``history-<issue id>``, ``hindcast-errors``, ``hindcast-mean``."""
-    scored = _scored(result, outcomes, seed, parameters)
-    history = position_history(result, scored, seed, parameters)
+    forecasts = time_forecasts(result, outcomes, seed, parameters)
+    scored = _scored(result, outcomes, forecasts)
+    history = position_history(result, forecasts)
     charts = {f"history-{issue}": chart for issue, chart in history.charts.items()} if history is not None else {}
     if scored is not None:
         titles = {run.name: run.title for run in result.runs}
