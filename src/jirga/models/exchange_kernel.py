@@ -37,9 +37,8 @@ Heap = list[tuple[Number, int, int, int]]
 """The list as a heap of (-gain key, stamp, entry, version)."""
 Realised = tuple[list[int], list[Number], list[int], list[bool], list[bool]]
 
-# Members of a Table, of Rules, and rows of fixed, state and keys.
+# Members of a Table, and rows of fixed, state and keys.
 FIXED, STATE, GAIN, VALID, KEYS = range(5)
-EQUAL_GAIN, DECIMAL, SLACK = range(3)
 
 TARGET, START, RATIO, SUPPLY_SALIENCE, DEMAND_SALIENCE, SUPPLY_CAPABILITY, SUPPLY_TOTAL, SUPPLY_WEIGHT, SUPPLY_BASE = range(9)
 SUPPLY_AT, PREFIX_SUM, PREFIX_MIN, PREFIX_MAX, MOVE, Y, EU, NBS0, NBS1, UPDATE_SUM = range(10)
@@ -218,7 +217,8 @@ def set_update(side: int, row: int, giver: int, y: Number, start: Number, table:
 def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, rules: Rules) -> None:
     """decide's AbstractExchange.recalculate of a candidate that shares an actor and a supply or
     demand issue with ``chosen``, just realised with voting positions ``y_i``, ``y_j``."""
-    fixed, state, keys, decimal = table[FIXED], table[STATE], table[KEYS], rules[DECIMAL]
+    fixed, state, keys = table[FIXED], table[STATE], table[KEYS]
+    _, decimal, _ = rules
     for side in range(2):
         # A side that demands what a realised side demanded: the realised partner's voting
         # position becomes an update for this candidate's supplier of that issue.
@@ -243,6 +243,7 @@ def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, r
 
 @numba.njit(cache=True)
 def tie_key(gain: Number, decimal: bool) -> Number:
+    """The gain as the list is sorted by: float64 gains rounded to 12 decimals, Decimals as they are."""
     return gain if decimal else round(gain, TIE_DECIMALS)
 
 
@@ -313,7 +314,7 @@ def realise(table: Table, rules: Rules, recorded: IntArray, rng: np.random.Gener
     decision.
     """
     state, gain, valid, keys = table[STATE], table[GAIN], table[VALID], table[KEYS]
-    decimal = rules[DECIMAL]
+    _, decimal, _ = rules
     n = gain.shape[0]
     for row in range(n):
         evaluate(row, table, rules)
