@@ -67,6 +67,8 @@ def test_montecarlo_table_and_csv_file(jirga, tmp_path):
         (("sensitivity", str(TINY), "--method", "sobol", "--samples", "100"), "--samples: the number of samples must be a power of 2"),
         (("sensitivity", str(TINY), "--vary", "power"), "--vary: unknown input kind 'power'"),
         (("whatif", str(TINY), "nowhere"), "nowhere: no such file, and no shipped patch of that name"),
+        (("montecarlo", str(TINY), "--issue", "peace"), "--issue: unknown issue 'peace' (known: war)"),
+        (("sensitivity", str(TINY), "--issue", "peace"), "--issue: unknown issue 'peace' (known: war)"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(jirga, args, expected):
@@ -103,6 +105,27 @@ def test_whatif_with_a_patch_file_and_its_errors(jirga, tmp_path):
     done = jirga("whatif", str(TINY), str(patch))
     assert done.returncode == 2
     assert f"{patch}:3: changes[0].drop: unknown actor 'Bravo'" in done.stderr
+
+
+def test_issue_keeps_those_issues_of_the_full_result(jirga):
+    """--issue shows the chosen issues, in the order given, with the numbers of a run without it."""
+    chosen = ("--issue", "us_bases", "--issue", "withdrawal")
+    common = ("--seed", "3", "--workers", "1", "--format", "json")
+    full = json.loads(jirga("montecarlo", "-n", "40", *common).stdout)
+    some = json.loads(jirga("montecarlo", "-n", "40", *common, *chosen).stdout)
+    by_id = {issue["id"]: issue for issue in full["issues"]}
+    assert some["issues"] == [by_id["us_bases"], by_id["withdrawal"]]
+    columns = [[issue["id"] for issue in full["issues"]].index(name) for name in ("us_bases", "withdrawal")]
+    assert some["forecasts"] == [[row[column] for column in columns] for row in full["forecasts"]]
+    full = json.loads(jirga("sensitivity", *common).stdout)
+    some = json.loads(jirga("sensitivity", *common, *chosen).stdout)
+    assert some["point"] == {name: full["point"][name] for name in ("us_bases", "withdrawal")}
+    assert [item["at_high"] for item in some["inputs"]] == [
+        {name: item["at_high"][name] for name in ("us_bases", "withdrawal")} for item in full["inputs"]
+    ]
+    full = json.loads(jirga("whatif", "default", "pakistan-stays-away", *common).stdout)
+    some = json.loads(jirga("whatif", "default", "pakistan-stays-away", *common, *chosen).stdout)
+    assert some["patches"][0]["difference"] == {name: full["patches"][0]["difference"][name] for name in ("us_bases", "withdrawal")}
 
 
 def test_whatif_runs_the_shipped_patches_on_the_embedded_scenario():

@@ -135,6 +135,16 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value if isinstance(value, (int, float, str, bool, type(None))) else str(value) for key, value in values.items()}
 
 
+def issue_columns(scenario: Scenario, chosen: list[str] | None) -> tuple[int, ...]:
+    """The columns of the ``chosen`` issue ids in the scenario's order of issues (all of them when
+    none are chosen); an unknown id is an error of ``--issue``."""
+    known = [issue.id for issue in scenario.issues]
+    unknown = [issue_id for issue_id in chosen or () if issue_id not in known]
+    if unknown:
+        raise JirgaError(f"unknown issue {unknown[0]!r} (known: {', '.join(sorted(known))})", field="--issue")
+    return tuple(known.index(issue_id) for issue_id in chosen) if chosen else tuple(range(len(known)))
+
+
 def run_forecast(
     scenario: Scenario,
     models: list[str],
@@ -149,11 +159,7 @@ def run_forecast(
     model knows is an error.
     """
     parameters = parameters or {}
-    known = {item.id for item in scenario.issues}
-    unknown = [issue_id for issue_id in issues or () if issue_id not in known]
-    if unknown:
-        raise JirgaError(f"unknown issue {unknown[0]!r} (known: {', '.join(sorted(known))})", field="--issue")
-    chosen_issues = tuple(scenario.issue(issue_id) for issue_id in issues) if issues else scenario.issues
+    chosen_issues = tuple(scenario.issues[column] for column in issue_columns(scenario, issues))
     problem = Problem.from_scenario(scenario, as_of)
     for issue in chosen_issues:
         if not problem.present[:, problem.issues.index(issue.id)].any():

@@ -29,7 +29,8 @@ from jirga.analysis.whatif import Variant, WhatIf, compare, load_patch, resolve_
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
 from jirga.models import Model, make_model
-from jirga.options import AsOfOption, ModelOption, OutputFormat, ParamOption, ScenarioArgument, SeedOption, as_date, parse_parameters
+from jirga.forecast import issue_columns
+from jirga.options import AsOfOption, IssuesOption, ModelOption, OutputFormat, ParamOption, ScenarioArgument, SeedOption, as_date, parse_parameters
 from jirga.scenario import Scenario, load_scenario
 
 console = Console()
@@ -89,6 +90,7 @@ def montecarlo(
     scenario: ScenarioArgument = None,
     model: ModelOption = "compromise",
     param: ParamOption = None,
+    issue: IssuesOption = None,
     runs: Annotated[int, typer.Option("--runs", "-n", help="Number of perturbed scenarios.")] = 1000,
     seed: SeedOption = 0,
     distribution: DistributionOption = Distribution.uniform,
@@ -109,6 +111,7 @@ def montecarlo(
     if save is not None and save.suffix.lower() not in (".json", ".csv"):
         raise JirgaError("the output file ends in .json or .csv", file=save, field="--output")
     loaded = load_scenario(scenario)
+    columns = issue_columns(loaded, issue)
     chosen = _model(model, param)
     if runs <= 0:
         raise JirgaError(f"the number of runs must be positive, got {runs}", field="--runs")
@@ -116,7 +119,7 @@ def montecarlo(
         result = run_montecarlo(
             loaded, chosen, runs, seed, distribution=distribution, spread=spread, as_of=as_date(as_of),
             batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=advance,
-        )
+        ).only(columns)
     if save is not None:
         text = json.dumps(result.to_json(bins=bins)) if save.suffix.lower() == ".json" else result.to_csv()
         atomic_write_text(save, text)
@@ -158,6 +161,7 @@ def sensitivity(
     scenario: ScenarioArgument = None,
     model: ModelOption = "compromise",
     param: ParamOption = None,
+    issue: IssuesOption = None,
     method: Annotated[Method, typer.Option("--method", help="oat: one at a time (2k+1 forecasts); sobol: Sobol' indices (N(k+2)).")] = Method.oat,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Sobol' base sample N (a power of 2).")] = DEFAULT_SAMPLES,
     vary: Annotated[
@@ -177,6 +181,7 @@ def sensitivity(
     if top < 1:
         raise JirgaError(f"--top must be at least 1, got {top}", field="--top")
     loaded = load_scenario(scenario)
+    columns = issue_columns(loaded, issue)
     chosen = _model(model, param)
     kinds = tuple(vary or ())
     inputs = UncertainInputs.from_scenario(loaded, spread, as_date(as_of))
@@ -195,6 +200,7 @@ def sensitivity(
             result = sobol(
                 inputs, chosen, samples, seed=seed, distribution=distribution, vary=kinds, batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=advance,
             )
+    result = result.only(columns)
     if output is Report.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return
@@ -247,6 +253,7 @@ def whatif(
     ],
     model: ModelOption = "compromise",
     param: ParamOption = None,
+    issue: IssuesOption = None,
     runs: Annotated[int, typer.Option("--runs", "-n", help="Also run Monte Carlo with this many runs per scenario (0: point forecasts only).")] = 0,
     seed: SeedOption = 0,
     distribution: DistributionOption = Distribution.uniform,
@@ -261,13 +268,14 @@ def whatif(
     if runs < 0:
         raise JirgaError(f"the number of runs must not be negative, got {runs}", field="--runs")
     loaded = load_scenario(None if base == "default" and not Path(base).exists() else Path(base))
+    columns = issue_columns(loaded, issue)
     chosen = _model(model, param)
     read = [load_patch(resolve_patch(patch)) for patch in patches]
     with _progress(len(read) + 1, f"{chosen.name}: scenarios") as advance:
         result = compare(
             loaded, read, chosen, seed=seed, as_of=as_date(as_of), runs=runs, distribution=distribution, spread=spread,
             batch_size=batch_size, workers=workers, scheduler=scheduler, on_progress=advance,
-        )
+        ).only(columns)
     if output is Report.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return
@@ -281,7 +289,7 @@ def _print_whatif(result: WhatIf) -> None:
     for number, variant in enumerate(result.variants, start=1):
         table.add_column(f"({number})", justify="right")
         table.add_column("Δ", justify="right")
-    for column, issue in enumerate(result.base.scenario.issues):
+    for column, issue in enumerate(result.issues):
         cells = [_cell(result.base, column)]
         for variant in result.variants:
             difference = variant.forecast[column] - result.base.forecast[column]

@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -116,6 +116,8 @@ class IssueSummary:
 @dataclass(frozen=True)
 class MonteCarloResult:
     scenario: Scenario
+    issues: tuple[Issue, ...]
+    """The issues of the forecasts' columns: the scenario's, or those :meth:`only` keeps."""
     model: Model
     seed: int
     distribution: Distribution
@@ -130,12 +132,17 @@ class MonteCarloResult:
     def runs(self) -> int:
         return self.forecasts.shape[0]
 
+    def only(self, columns: tuple[int, ...]) -> MonteCarloResult:
+        """The result for the issues of these columns alone."""
+        chosen = list(columns)
+        return replace(self, issues=tuple(self.issues[column] for column in chosen), point=self.point[chosen], forecasts=self.forecasts[:, chosen])
+
     def summary(self, bins: int = DEFAULT_BINS) -> list[IssueSummary]:
         """Per issue: mean, standard deviation, median, 5th and 95th percentiles (linear
         interpolation, numpy's default) and a histogram of ``bins`` equal bins over the scale."""
         summaries = []
         p5, median, p95 = np.percentile(self.forecasts, [5, 50, 95], axis=0)
-        for column, issue in enumerate(self.scenario.issues):
+        for column, issue in enumerate(self.issues):
             counts, edges = np.histogram(self.forecasts[:, column], bins=bins, range=(issue.lower, issue.upper))
             summaries.append(
                 IssueSummary(
@@ -174,7 +181,7 @@ class MonteCarloResult:
         """One row per run: ``run`` then the forecast of each issue (full precision)."""
         stream = io.StringIO()
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["run", *(issue.id for issue in self.scenario.issues)])
+        writer.writerow(["run", *(issue.id for issue in self.issues)])
         for run, row in enumerate(self.forecasts):
             writer.writerow([run, *(repr(float(value)) for value in row)])
         return stream.getvalue()
@@ -210,4 +217,4 @@ def run_montecarlo(
         forecast_chunk, job, chunks, workers=workers, scheduler=scheduler, on_done=lambda chunk: progress(chunk.size)
     )
     point = point_forecast(model, inputs.problem, seed)
-    return MonteCarloResult(scenario, model, seed, Distribution(distribution), spread, as_of, point, np.concatenate(forecasts))
+    return MonteCarloResult(scenario, scenario.issues, model, seed, Distribution(distribution), spread, as_of, point, np.concatenate(forecasts))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -101,6 +101,14 @@ class OneAtATimeResult:
     at_high: Array
     """``(k, n_issues)``: the forecasts with input ``j`` at its low (high) end."""
 
+    def only(self, columns: tuple[int, ...]) -> OneAtATimeResult:
+        """The result for the issues of these columns alone."""
+        chosen = list(columns)
+        return replace(
+            self, issues=tuple(self.issues[column] for column in chosen), point=self.point[chosen],
+            at_low=self.at_low[:, chosen], at_high=self.at_high[:, chosen],
+        )
+
     @property
     def swing(self) -> Array:
         """``(k, n_issues)``: F(high) − F(low)."""
@@ -168,6 +176,14 @@ class SobolResult:
     total_confidence: Array
     """``(k, n_issues)``: S1, ST and the half-widths of their 95% bootstrap intervals.
     An issue whose forecast does not vary at all has every index 0."""
+
+    def only(self, columns: tuple[int, ...]) -> SobolResult:
+        """The result for the issues of these columns alone."""
+        chosen = list(columns)
+        return replace(
+            self, issues=tuple(self.issues[column] for column in chosen), first=self.first[:, chosen],
+            first_confidence=self.first_confidence[:, chosen], total=self.total[:, chosen], total_confidence=self.total_confidence[:, chosen],
+        )
 
     def rankings(self, top: int | None = None) -> list[Ranking]:
         """Per issue, the inputs by decreasing total index ST."""

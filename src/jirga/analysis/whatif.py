@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,7 +52,7 @@ from jirga.models import Model, Problem
 from jirga.models.base import Array
 from jirga.models.baseline import weighted_mean
 from jirga.scenario.checks import check_references
-from jirga.scenario.model import Actor, ActorKind, Identifier, Interval, Scenario, Stance, StrictModel, Value
+from jirga.scenario.model import Actor, ActorKind, Identifier, Interval, Issue, Scenario, Stance, StrictModel, Value
 from jirga.scenario.native import field_name, line_of, read_text, validate_yaml
 
 Location = tuple[str | int, ...]
@@ -409,19 +409,29 @@ class Variant:
 @dataclass(frozen=True)
 class WhatIf:
     model: Model
+    issues: tuple[Issue, ...]
+    """The issues of the forecasts' columns: the base scenario's, or those :meth:`only` keeps."""
     base: Variant
     variants: tuple[Variant, ...]
 
-    @property
-    def issues(self) -> tuple[str, ...]:
-        return tuple(issue.id for issue in self.base.scenario.issues)
+    def only(self, columns: tuple[int, ...]) -> WhatIf:
+        """The comparison for the issues of these columns alone."""
+        chosen = list(columns)
+
+        def kept(variant: Variant) -> Variant:
+            spread = None if variant.spread is None else tuple(variant.spread[column] for column in chosen)
+            return replace(variant, forecast=variant.forecast[chosen], spread=spread)
+
+        return WhatIf(self.model, tuple(self.issues[column] for column in chosen), kept(self.base), tuple(map(kept, self.variants)))
 
     def to_json(self) -> dict[str, Any]:
+        issue_ids = [issue.id for issue in self.issues]
+
         def entry(variant: Variant) -> dict[str, Any]:
             data: dict[str, Any] = {
                 "label": variant.label,
-                "forecast": dict(zip(self.issues, _numbers(variant.forecast))),
-                "difference": dict(zip(self.issues, _numbers(variant.forecast - self.base.forecast))),
+                "forecast": dict(zip(issue_ids, _numbers(variant.forecast))),
+                "difference": dict(zip(issue_ids, _numbers(variant.forecast - self.base.forecast))),
             }
             if variant.spread is not None:
                 data["montecarlo"] = {summary.issue.id: summary.to_json() for summary in variant.spread}
@@ -466,4 +476,4 @@ def compare(
             variants.append(Variant(label, scenario, point_forecast(model, Problem.from_scenario(scenario, as_of), seed)))
         if on_progress is not None:
             on_progress(1)
-    return WhatIf(model, variants[0], tuple(variants[1:]))
+    return WhatIf(model, base.issues, variants[0], tuple(variants[1:]))
