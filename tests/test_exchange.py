@@ -287,14 +287,15 @@ def test_properties(prob: Problem, variant: str) -> None:
 
 
 
-def _listed_realise(table, rules, recorded, rng):
+def _listed_realise(arrays, rules, recorded, rng):
     """decide's ModelLoop as decide writes it, for the test: a plain list, stable-sorted by gain
     before every pick, walked in order after every realisation. It uses the kernel's plain
     Python rules for one candidate (evaluate, recalculate), so it checks the compiled kernel's
     own bookkeeping (heap, order stamps, key index, dropped entries) and its compilation."""
     rules_of = exchange_kernel.realise_python.__globals__
     evaluate, recalculate = rules_of["evaluate"], rules_of["recalculate"]
-    state, gain, valid, keys = table[1], table[2], table[3], table[4]
+    fixed, state, gain, valid, keys, x, salience, capability = arrays
+    table = (fixed, state, gain, valid, keys, {}, x, salience, capability)
 
     def shares(row: int, chosen: int) -> bool:
         return any(keys[kind, side, row] in keys[kind, :, chosen] for kind in (0, 1) for side in (0, 1))

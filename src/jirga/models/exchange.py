@@ -153,14 +153,6 @@ class _Numbers:
         flat = [Decimal(repr(float(value))) for value in np.ravel(values)]
         return np.array(flat, dtype=object).reshape(np.shape(values))
 
-    def updates(self) -> Any:
-        """An empty map from (side, candidate, actor) keys to positions, as the kernel takes it."""
-        if self.decimal:
-            return {}
-        from numba import typed, types
-
-        return typed.Dict.empty(types.int64, types.float64)
-
 
 class _Ties:
     """The tie-breaking policy: replay recorded decisions, then draw from the generator."""
@@ -349,9 +341,9 @@ class _Game:
 
         cand, number = self.cand, self.number
         realise = exchange_kernel.realise_python if number.decimal else exchange_kernel.realise
-        table = (cand.fixed, cand.state, cand.gain, cand.valid, cand.keys, number.updates(), self.x, self.salience, self.capability)
+        arrays = (cand.fixed, cand.state, cand.gain, cand.valid, cand.keys, self.x, self.salience, self.capability)
         rules = (self.variant == "equal-gain", number.decimal, number.slack)
-        realised, records, orders, exact, decisions = realise(table, rules, self.ties.remaining(), rng)
+        realised, records, orders, exact, decisions = realise(arrays, rules, self.ties.remaining(), rng)
         self.ties.add(round_number, orders, exact, decisions)
         gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = np.array(records, dtype=number.dtype).reshape(-1, 5).T
         realised = np.array(realised, dtype=np.int64)

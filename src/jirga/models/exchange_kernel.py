@@ -31,6 +31,7 @@ Number = Any
 Table = tuple[Array, Array, Array, BoolArray, IntArray, MutableMapping[int, Any], Array, Array, Array]
 """A round's candidates and numbers: fixed, state, gain, valid, keys, updates, and the round-start
 positions x, saliences and capabilities (actor x issue)."""
+Arrays = tuple[Array, Array, Array, BoolArray, IntArray, Array, Array, Array]
 Rules = tuple[bool, bool, float]
 """equal_gain (else a random rate: the gain is the smaller one), decimal, slack."""
 Heap = list[tuple[Number, int, int, int]]
@@ -294,7 +295,7 @@ def touched_entries(
 
 
 @numba.njit(cache=True)
-def realise(table: Table, rules: Rules, recorded: IntArray, rng: np.random.Generator) -> Realised:
+def realise(arrays: Arrays, rules: Rules, recorded: IntArray, rng: np.random.Generator) -> Realised:
     """decide's ModelLoop of one round: evaluate every candidate, then realise the highest gain
     and recalculate what it touches until no candidate is left.
 
@@ -309,11 +310,15 @@ def realise(table: Table, rules: Rules, recorded: IntArray, rng: np.random.Gener
     it touches are recalculated in list order, as decide walks its list, so a second entry of
     the realised candidate recalculates it against itself; entries that turn invalid leave.
 
-    Returns the realised rows; per realisation its gain and (nbs0, nbs1) of I and J; and per
-    tie the number of the exchange being chosen, whether the gains were bitwise equal and the
-    decision.
+    ``arrays`` is a :data:`Table` without ``updates``, which start empty every round. Returns the
+    realised rows; per realisation its gain and (nbs0, nbs1) of I and J; and per tie the number
+    of the exchange being chosen, whether the gains were bitwise equal and the decision.
     """
-    state, gain, valid, keys = table[STATE], table[GAIN], table[VALID], table[KEYS]
+    fixed, state, gain, valid, keys, x, salience, capability = arrays
+    # An empty dict, whose key and value types numba infers from the entry it starts with.
+    updates = {np.int64(-1): x[0, 0]}
+    updates.pop(np.int64(-1))
+    table = (fixed, state, gain, valid, keys, updates, x, salience, capability)
     _, decimal, _ = rules
     n = gain.shape[0]
     for row in range(n):
