@@ -31,6 +31,22 @@ def test_forecast_json_is_stable_and_matches_the_hand_calculation():
     assert issue["forecasts"][0]["label"] == "≈ truce"
 
 
+def test_forecast_as_of_leaves_out_an_issue_nobody_had_spoken_on_yet():
+    """dated.yaml as of its first article: war has A (20, c s = 1) and B (80, c s = 0.5), so the
+    compromise is (20 + 40) / 1.5 = 40; nobody had a stance on talks yet. Every model runs."""
+    dated = DATA / "web" / "dated.yaml"
+    done = jirga("forecast", str(dated), "--as-of", "2020-01-01", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["unheard"] == ["talks"] and [issue["id"] for issue in data["issues"]] == ["war"]
+    assert {item["model"]: item["value"] for item in data["issues"][0]["forecasts"]}["compromise"] == 40.0
+    assert len(data["issues"][0]["forecasts"]) == len(data["models"]) == 5
+    done = jirga("forecast", str(dated), "--as-of", "2020-01-01", "--issue", "talks")
+    assert done.returncode == 2 and "--as-of: no actor has a stance on issue 'talks' as of 2020-01-01" in done.stderr
+    done = jirga("forecast", str(dated), "--as-of", "2019-12-31")
+    assert done.returncode == 2 and "no actor has a stance on any issue as of 2019-12-31" in done.stderr
+
+
 def test_forecast_csv_with_rounds():
     done = jirga("forecast", str(TINY), "--format", "csv", "--rounds", "--model", "median")
     assert done.returncode == 0, done.stderr

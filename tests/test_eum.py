@@ -497,11 +497,17 @@ def test_nobody_with_capability_or_salience_gives_a_defined_result(variant):
     assert np.isfinite(run.positions).all() and np.isfinite(run.forecast).all()
 
 
-def test_an_issue_without_actors_is_a_one_line_error():
-    empty = problem([10, 20], [1, 1], [0.5, 0.5])
-    empty = Problem(empty.actors, empty.issues, empty.capability, empty.position, empty.salience, empty.lower, empty.upper, np.zeros((2, 1), dtype=bool))
-    with pytest.raises(JirgaError, match="no actor takes a stance"):
-        ExpectedUtility().forecast(empty, RNG)
+def test_an_issue_without_actors_has_nothing_to_forecast_and_the_others_are_forecast():
+    """As of a date before anyone spoke on the second issue: its forecast is NaN, the first's is
+    what the first issue alone gives."""
+    one = problem([10, 20], [1, 1], [0.5, 0.5])
+    two = Problem(
+        one.actors, ("first", "later"), np.repeat(one.capability, 2, axis=1), np.repeat(one.position, 2, axis=1),
+        np.repeat(one.salience, 2, axis=1), np.repeat(one.lower, 2), np.repeat(one.upper, 2), np.array([[True, False], [True, False]]),
+    )
+    alone = ExpectedUtility().forecast(one, RNG)
+    both = no_warnings(ExpectedUtility(), two)
+    assert both.forecast[0] == alone.forecast[0] and np.isnan(both.forecast[1]) and both.rounds[1] == 0
 
 
 # --- Properties

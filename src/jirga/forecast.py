@@ -72,12 +72,16 @@ class ForecastResult:
     as_of: dt.date | None
     left_out: tuple[str, ...]
     """Stances not used because all of their evidence postdates ``as_of``."""
+    unheard: tuple[str, ...] = ()
+    """Issues left out because nobody had a stance on them (by ``as_of``)."""
 
     @property
     def as_of_note(self) -> str:
         if self.as_of is None:
-            return "latest stances"
-        return f"{len(self.left_out)} later stances left out" if self.left_out else "no stance left out"
+            note = "latest stances"
+        else:
+            note = f"{len(self.left_out)} later stances left out" if self.left_out else "no stance left out"
+        return note + (f"; nobody has a stance on {', '.join(self.unheard)} yet" if self.unheard else "")
 
     def to_json(self, rounds: bool = False) -> dict[str, Any]:
         """The stable JSON form (schema version 1, documented in docs/cli.md)."""
@@ -87,6 +91,7 @@ class ForecastResult:
             "scenario": self.scenario.name,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "left_out": list(self.left_out),
+            "unheard": list(self.unheard),
             "models": [{"name": run.name, "title": run.title, "parameters": _plain(parameters(run.model))} for run in self.runs],
             "issues": [],
         }
@@ -156,14 +161,19 @@ def run_forecast(
     """Run each named model on ``scenario`` (as of a date if given) and collect the results.
 
     ``parameters`` go to every model that has a parameter of that name; a name no chosen
-    model knows is an error.
+    model knows is an error. Issues nobody has a stance on (yet, as of the date) are left out
+    of the result (``unheard``), unless they are asked for by name, which is an error.
     """
     parameters = parameters or {}
-    chosen_issues = tuple(scenario.issues[column] for column in issue_columns(scenario, issues))
+    columns = issue_columns(scenario, issues)
     problem = Problem.from_scenario(scenario, as_of)
-    for issue in chosen_issues:
-        if not problem.present[:, problem.issues.index(issue.id)].any():
-            raise JirgaError(f"no actor has a stance on issue {issue.id!r} as of {as_of}", field="--as-of")
+    heard = [column for column in columns if problem.present[:, column].any()]
+    unheard = tuple(scenario.issues[column].id for column in columns if column not in heard)
+    if unheard and issues:
+        raise JirgaError(f"no actor has a stance on issue {unheard[0]!r} as of {as_of}", field="--as-of")
+    if not heard:
+        raise JirgaError(f"no actor has a stance on any issue as of {as_of}", field="--as-of")
+    chosen_issues = tuple(scenario.issues[column] for column in heard)
     used: set[str] = set()
     runs: list[ModelRun] = []
     for name in models:
@@ -180,4 +190,4 @@ def run_forecast(
     if as_of is not None:
         dated = ((stance, scenario.stance_date(stance)) for stance in scenario.stances)
         left_out = tuple(f"{stance.actor}/{stance.issue} ({date})" for stance, date in dated if date is not None and date > as_of)
-    return ForecastResult(scenario, chosen_issues, tuple(runs), as_of, left_out)
+    return ForecastResult(scenario, chosen_issues, tuple(runs), as_of, left_out, unheard)

@@ -21,8 +21,9 @@ def effective_weight(problem: Problem) -> Array:
 
 
 def weighted_mean(position: Array, weight: Array) -> Array:
-    """Σ_a w_a x_a / Σ_a w_a over the actor axis (-2)."""
-    return (weight * position).sum(axis=-2) / weight.sum(axis=-2)
+    """Σ_a w_a x_a / Σ_a w_a over the actor axis (-2); NaN where no actor takes part."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weight * position).sum(axis=-2) / weight.sum(axis=-2)
 
 
 def weighted_median(position: Array, weight: Array) -> Array:
@@ -80,7 +81,8 @@ class WeightedMedian:
     """The weighted median voter: the position at which capability x salience splits in half.
 
     Black's (1948) median voter theorem with votes weighted by c_a s_ai; see
-    :func:`weighted_median` for the tie rule. Absent actors carry no weight.
+    :func:`weighted_median` for the tie rule. Absent actors carry no weight; an issue nobody
+    takes part in has no median (NaN), as the compromise has no mean there.
     """
 
     name: ClassVar[str] = "median"
@@ -88,5 +90,5 @@ class WeightedMedian:
     batched: ClassVar[bool] = True
 
     def forecast(self, problem: Problem, rng: np.random.Generator) -> Trajectory:
-        weight = effective_weight(problem)
-        return _static(self.name, problem, weighted_median(problem.position, weight))
+        median = weighted_median(problem.position, effective_weight(problem))
+        return _static(self.name, problem, np.where(problem.present.any(axis=-2), median, np.nan))

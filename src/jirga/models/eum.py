@@ -169,9 +169,11 @@ class ExpectedUtility:
         return per_issue(self.name, problem, self._run_issue, rng)
 
     def _run_issue(self, problem: Problem, rng: np.random.Generator) -> IssueRun:
-        if problem.n_actors == 0:
-            raise JirgaError("no actor takes a stance on this issue: nothing to forecast", field=f"issue {problem.issues[0]}")
         batch = problem.batch_shape
+        if problem.n_actors == 0:
+            # Nobody takes part yet (a forecast as of a date before the issue's first stance):
+            # nothing to forecast, as the compromise's 0 / 0. The other issues still are.
+            return np.empty((*batch, 1, 0, 1)), np.full(batch, np.nan), np.zeros(batch, dtype=np.int64), {"actors": problem.actors}
         n = problem.n_actors
         position = problem.position[..., 0].reshape(-1, n).astype(float)
         capability = np.broadcast_to(problem.capability[..., 0], (*batch, n)).reshape(-1, n)
