@@ -11,6 +11,7 @@ the ``playwright`` Python package; skipped with the reason when either is missin
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import socket
 import threading
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "artifacts"
 SCENARIO = Path(__file__).parent / "data" / "web" / "two_issues.yaml"
+DATED = Path(__file__).parent / "data" / "web" / "dated.yaml"
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,12 +58,22 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """uvicorn serving a copy of two_issues.yaml on a free port of 127.0.0.1, in a thread."""
+    yield from serve_copy(SCENARIO, tmp_path)
+
+
+@pytest.fixture
+def served_dated(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The same for dated.yaml, whose stances change between its two articles."""
+    yield from serve_copy(DATED, tmp_path)
+
+
+def serve_copy(scenario: Path, folder: Path) -> Iterator[tuple[str, Path]]:
     import uvicorn
 
     from jirga.web import create_app
 
-    path = tmp_path / "two_issues.yaml"
-    shutil.copy(SCENARIO, path)
+    path = folder / scenario.name
+    shutil.copy(scenario, path)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(path), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -93,19 +105,21 @@ def with_salience(scenario: Scenario, actor: str, issue: str, salience: float) -
     return scenario.model_copy(update={"stances": stances})
 
 
-def model_forecasts(scenario: Scenario) -> dict[tuple[str, str], float]:
-    """Each registered model's own forecast, seeded as the app seeds it (seed 0)."""
-    problem = Problem.from_scenario(scenario)
+def model_forecasts(scenario: Scenario, as_of: dt.date | None = None) -> dict[tuple[str, str], float]:
+    """Each registered model's own forecast of the issues someone has a stance on (as of a
+    date), seeded as the app seeds it (seed 0)."""
+    problem = Problem.from_scenario(scenario, as_of)
     values = {}
     for name in MODELS:
         forecast = make_model(name).forecast(problem, model_rng(0, name)).forecast
         for column, issue in enumerate(problem.issues):
-            values[(issue, name)] = float(forecast[column])
+            if problem.present[:, column].any():
+                values[(issue, name)] = float(forecast[column])
     return values
 
 
 def page_forecasts(page) -> dict[tuple[str, str], tuple[float, str]]:
-    cells = page.locator("td.forecast").evaluate_all(
+    cells = page.locator("td.forecast[data-value]").evaluate_all(
         "cells => cells.map(cell => [cell.dataset.issue, cell.dataset.model, cell.dataset.value, cell.querySelector('.value').textContent])"
     )
     return {(issue, model): (float(value), text) for issue, model, value, text in cells}
@@ -124,8 +138,8 @@ def settle(page) -> None:
     page.wait_for_function("document.body.dataset.pending === '0'")
 
 
-def assert_page_shows(page, scenario: Scenario) -> None:
-    expected = model_forecasts(scenario)
+def assert_page_shows(page, scenario: Scenario, as_of: dt.date | None = None) -> None:
+    expected = model_forecasts(scenario, as_of)
     shown = page_forecasts(page)
     assert set(shown) == set(expected)
     for key, value in expected.items():
@@ -253,6 +267,39 @@ def test_switching_issue_after_an_edit_draws_that_issue(served: tuple[str, Path]
     settle(page)
     page.wait_for_function("document.getElementById('chart-positions').textContent.includes('equal shares')")
     assert page.locator('input[type=number][data-field="position-reb"]').input_value() == "9"
+
+
+def test_the_stances_as_of_an_earlier_article(served_dated: tuple[str, Path], page) -> None:
+    """Choose the first article's date: the page shows and forecasts the stances held then,
+    leaves out the issue nobody had spoken on, edits those stances, and keeps the date while
+    an edit is unsaved."""
+    from jirga.web.edits import Edit, apply_edits
+
+    url, path = served_dated
+    open_app(page, url)
+    scenario, first = load_scenario(path), dt.date(2020, 1, 1)
+    assert_page_shows(page, scenario)
+    page.locator("#as-of").select_option("2020-01-01")
+    settle(page)
+    assert_page_shows(page, scenario, first)
+    assert page.locator('td.forecast[data-issue="talks"]').first.text_content() == "—"
+    assert page.locator("#stances .stance").evaluate_all("cards => cards.map(card => card.dataset.actor)") == ["A", "B"]
+    field = page.locator('input[type=number][data-field="salience-A"]')
+    field.fill("0.5")
+    field.press("Enter")
+    settle(page)
+    edit = Edit(quantity="salience", actor="A", issue="war", value=0.5)
+    assert_page_shows(page, apply_edits(scenario, [edit], first), first)
+    assert page.locator("#as-of").is_disabled()
+    page.locator("#issue").select_option("talks")
+    assert page.locator("#unknown-note").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "web-app-as-of.png"))
+    page.locator("#undo").click()
+    settle(page)
+    assert page.locator("#as-of").is_enabled()
+    page.locator("#as-of").select_option("")
+    settle(page)
+    assert_page_shows(page, scenario)
 
 
 def test_the_report_renders_with_the_network_cut(tmp_path: Path, page) -> None:

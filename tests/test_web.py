@@ -225,6 +225,32 @@ def test_the_embedded_scenario_is_read_only() -> None:
     assert answer.status_code == 403 and "read-only" in answer.json()["detail"]
 
 
+def test_the_stances_as_of_a_date_are_viewed_edited_and_saved(tmp_path: Path) -> None:
+    """dated.yaml: A moves on war from 20 to 60 between its two articles, C joins, and talks
+    only begin in the second. Compromise by hand (weights c s): latest war (60 + 40 + 80) / 2.5
+    = 56 with B (80, 0.5) and C (40, 2 x 0.5); as of 2020-01-01 war (20 + 40) / 1.5 = 40 and
+    no talks; A's salience there set to 0.5: (10 + 40) / 1 = 50."""
+    path = tmp_path / "dated.yaml"
+    shutil.copy(DATA / "web" / "dated.yaml", path)
+    client = TestClient(create_app(path))
+    latest = client.get("/api/state").json()
+    assert latest["scenario"]["dates"] == ["2020-01-01", "2021-01-01"] and latest["as_of"] is None
+    assert forecasts(latest)[("war", "compromise")] == pytest.approx(56)
+    early = client.get("/api/state", params={"as_of": "2020-01-01"}).json()
+    assert early["as_of"] == "2020-01-01" and early["issues"] == ["war"]
+    assert {(item["actor"], item["position"]) for item in early["scenario"]["stances"]} == {("A", 20), ("B", 80)}
+    assert forecasts(early) == {("war", "compromise"): pytest.approx(40), ("war", "median"): 20}
+    edit = {"edits": [{"quantity": "salience", "actor": "A", "issue": "war", "value": 0.5}], "as_of": "2020-01-01"}
+    assert forecasts(client.post("/api/forecast", json=edit).json())[("war", "compromise")] == pytest.approx(50)
+    assert client.post("/api/save", json={**edit, "version": early["version"]}).status_code == 200
+    saved = load_scenario(path)
+    assert [stance.salience.value for stance in saved.stances if (stance.actor, stance.issue) == ("A", "war")] == [0.5, 1.0]
+    assert forecasts(client.get("/api/state", params={"as_of": "2020-01-01"}).json())[("war", "compromise")] == pytest.approx(50)
+    assert forecasts(client.get("/api/state").json())[("war", "compromise")] == pytest.approx(56)
+    answer = client.get("/api/state", params={"as_of": "2019-12-31"})
+    assert answer.status_code == 422 and "no actor has a stance on any issue as of 2019-12-31" in answer.json()["detail"]
+
+
 def test_download_in_every_registered_format(client: TestClient, folder: Path) -> None:
     answer = client.get("/api/download/yaml")
     assert answer.status_code == 200

@@ -9,6 +9,7 @@ never overwrite each other's work. No route serves a file outside the data direc
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jirga import __version__
+from jirga.analysis.hindcast import evidence_dates
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
 from jirga.forecast import ForecastResult, run_forecast
@@ -65,6 +67,9 @@ UNTRUSTED_FILE_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-
 class EditsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     edits: list[Edit] = Field(default_factory=list, max_length=10_000)
+    as_of: dt.date | None = Field(
+        default=None, description="The date whose stances the edits change and the models forecast (the latest stances when absent)."
+    )
 
 
 class ForecastRequest(EditsRequest):
@@ -184,8 +189,9 @@ class Workspace:
         self.parsed = (text, scenario, version)
         return self.parsed
 
-    def forecast(self, scenario: Scenario) -> ForecastResult:
-        return run_forecast(scenario, models=list(MODELS), seed=self.seed)
+    def forecast(self, scenario: Scenario, as_of: dt.date | None = None) -> ForecastResult:
+        """Every model's forecast of the issues someone has a stance on by ``as_of`` (latest if None)."""
+        return run_forecast(scenario, models=list(MODELS), as_of=as_of, seed=self.seed)
 
     def document(self, name: str) -> StoredDocument | None:
         """A document by id or name: from the evidence store, else an uploaded text article."""
@@ -231,15 +237,17 @@ def forecast_payload(result: ForecastResult, charted: str | None = None) -> dict
             "positions": json.loads(figures.issue_chart(result, issue, problem).to_json()),
             "rounds": json.loads(rounds.to_json()) if rounds is not None else None,
         }
-    return {"forecasts": forecasts, "figures": charts}
+    return {"forecasts": forecasts, "figures": charts, "issues": [issue.id for issue in result.issues]}
 
 
-def scenario_payload(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as the page needs it: actors, issues with their scales, current stances."""
+def scenario_payload(scenario: Scenario, as_of: dt.date | None = None) -> dict[str, Any]:
+    """The scenario as the page needs it: actors, issues with their scales, the stances held on
+    ``as_of`` (the latest when None) and the dates of its evidence, to view it as of each."""
     return {
         "name": scenario.name,
         "description": scenario.description,
         "as_of": scenario.as_of.isoformat() if scenario.as_of else None,
+        "dates": [date.isoformat() for date in evidence_dates(scenario)],
         "actors": [
             {"id": actor.id, "name": actor.name, "kind": actor.kind.value, "description": actor.description, "capability": actor.capability.value}
             for actor in scenario.actors
@@ -264,7 +272,7 @@ def scenario_payload(scenario: Scenario) -> dict[str, Any]:
                 "capability": stance.capability.value if stance.capability is not None else None,
                 "date": stance.date.isoformat() if stance.date else None,
             }
-            for stance in scenario.current_stances()
+            for stance in scenario.current_stances(as_of)
         ],
     }
 
@@ -414,13 +422,15 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         return Response(get_plotlyjs(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/api/state")
-    def state(issue: str = "") -> dict[str, Any]:
-        """The saved scenario, its version, the models, the download formats, its forecast, and
-        the figures of ``issue`` (the first issue when absent or unknown)."""
+    def state(issue: str = "", as_of: dt.date | None = None) -> dict[str, Any]:
+        """The saved scenario (its stances held on ``as_of``, the latest when absent), its
+        version, the models, the download formats, its forecast, and the figures of ``issue``
+        (the first issue when absent or unknown)."""
         scenario, version = workspace.read()
         shown = issue if issue in {item.id for item in scenario.issues} else scenario.issues[0].id
         return {
-            "scenario": scenario_payload(scenario),
+            "scenario": scenario_payload(scenario, as_of),
+            "as_of": as_of.isoformat() if as_of else None,
             "version": version,
             "file": workspace.scenario_path.name,
             "read_only": workspace.read_only,
@@ -428,7 +438,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
             "models": [{"name": name, "title": model.title} for name, model in MODELS.items()],
             "formats": [{"name": item.name, "description": item.description} for item in FORMATS.values()],
             "colours": {"models": list(figures.MODEL_COLOURS), "actors": list(figures.ACTOR_COLOURS)},
-            **forecast_payload(workspace.forecast(scenario), shown),
+            **forecast_payload(workspace.forecast(scenario, as_of), shown),
         }
 
     @app.post("/api/forecast")
@@ -438,7 +448,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         scenario, _ = workspace.read()
         if request.issue is not None and request.issue not in {issue.id for issue in scenario.issues}:
             raise HTTPException(422, f"issue: unknown issue {request.issue!r}")
-        return forecast_payload(workspace.forecast(apply_edits(scenario, request.edits)), request.issue)
+        return forecast_payload(workspace.forecast(apply_edits(scenario, request.edits, request.as_of), request.as_of), request.issue)
 
     @app.post("/api/save")
     def save(request: SaveRequest) -> dict[str, Any]:
@@ -453,7 +463,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
                     f"{workspace.scenario_path.name} changed since this page loaded it (saved from another tab or program); "
                     "nothing was written; load that version to re-apply your edits to it",
                 )
-            edited = apply_edits(scenario, request.edits)
+            edited = apply_edits(scenario, request.edits, request.as_of)
             text = saved_text(workspace.scenario_path, original_text, scenario, edited)
             atomic_write_text(workspace.scenario_path, text)
         return {"version": hashlib.sha256(text.encode("utf-8")).hexdigest(), "saved": len(request.edits)}
@@ -558,7 +568,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         from jirga.report.analysis import montecarlo_figure, montecarlo_tables, run_montecarlo_all
 
         scenario, _ = workspace.read()
-        result = workspace.forecast(apply_edits(scenario, request.edits))
+        result = workspace.forecast(apply_edits(scenario, request.edits, request.as_of), request.as_of)
 
         def work(advance: Callable[[int], None]) -> dict[str, Any]:
             last = {"done": 0, "what": ""}
@@ -604,7 +614,7 @@ def create_app(scenario: str | Path | None = None, *, data_dir: str | Path | Non
         shipped = shipped_patches()
         patch = load_patch(shipped[request.patch]) if request.patch in shipped else parse_patch(request.patch, "patch")
         scenario, _ = workspace.read()
-        result = workspace.forecast(apply_edits(scenario, request.edits))
+        result = workspace.forecast(apply_edits(scenario, request.edits, request.as_of), request.as_of)
         rows = whatif_rows(result, [patch], workspace.seed)
         return {
             "patch": {"label": patch.label, "description": patch.description},

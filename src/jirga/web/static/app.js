@@ -19,6 +19,7 @@ const state = {
   file: "",          // the scenario file's name
   patches: [],       // the what-if patches that ship with jirga
   montecarlo: null,  // the last Monte Carlo result shown
+  asOf: "",          // the date whose stances the page shows and edits ("": the latest)
 };
 
 const colour = (palette, index) => palette[index % palette.length];
@@ -108,6 +109,11 @@ function editsPayload() {
   return state.edits.map(({ quantity, actor, issue, value }) => ({ quantity, actor, issue, value }));
 }
 
+// What every request about the page's scenario sends: the edits, and the date they apply to.
+function scenarioPayload() {
+  return { edits: editsPayload(), as_of: state.asOf || null };
+}
+
 function changed() {
   renderStatus();
   requestForecast();
@@ -123,7 +129,7 @@ function requestForecast() {
     forecastTimer = null;
     const number = ++state.request;
     try {
-      const answer = await post("/api/forecast", { edits: editsPayload(), issue: state.issue });
+      const answer = await post("/api/forecast", { ...scenarioPayload(), issue: state.issue });
       if (number !== state.request) return;
       state.forecast = answer;
       showMessage("");
@@ -146,6 +152,9 @@ function renderStatus() {
   status.textContent = state.readOnly ? "read-only" : count ? `${count} unsaved change${count > 1 ? "s" : ""}` : "saved";
   $("undo").disabled = count === 0;
   $("save").disabled = count === 0 || state.readOnly;
+  // Edits belong to the stances of the date shown: change the date once they are saved or undone.
+  $("as-of").disabled = count > 0;
+  $("as-of").title = count ? "Save or undo your changes first: they apply to the stances of this date" : "";
 }
 
 function issueById(id) {
@@ -224,6 +233,10 @@ function renderForecasts() {
       element("th", { scope: "row" }, issue.name));
     for (const model of state.models) {
       const cell = state.forecast.forecasts.find((item) => item.issue === issue.id && item.model === model.name);
+      if (!cell) {  // nobody had a stance on this issue by the date shown
+        row.append(element("td", { className: "forecast", dataset: { model: model.name, issue: issue.id } }, "—"));
+        continue;
+      }
       const saved = state.saved.find((item) => item.issue === issue.id && item.model === model.name);
       const value = element("span", { className: "value" + (saved && saved.text !== cell.text ? " changed" : "") }, cell.text);
       if (saved && saved.text !== cell.text) value.title = `saved: ${saved.text}`;
@@ -236,6 +249,15 @@ function renderForecasts() {
 }
 
 function renderCharts() {
+  const known = state.forecast.issues.includes(state.issue);
+  $("unknown-note").hidden = known;
+  $("chart-positions").hidden = !known;
+  if (!known) {
+    for (const id of ["chart-positions", "chart-rounds"]) Plotly.purge(id);
+    $("chart-rounds").hidden = true;
+    $("static-note").hidden = true;
+    return;
+  }
   const figures = state.forecast.figures[state.issue];
   if (!figures) {  // the last forecast drew another issue: ask for this one's figures
     requestForecast();
@@ -265,7 +287,7 @@ function selectIssue(id) {
 
 async function save() {
   try {
-    const answer = await post("/api/save", { edits: editsPayload(), version: state.version });
+    const answer = await post("/api/save", { ...scenarioPayload(), version: state.version });
     await load();
     showMessage(`Saved ${answer.saved} change${answer.saved === 1 ? "" : "s"} to ${state.file}.`, "info");
   } catch (error) {
@@ -288,19 +310,24 @@ async function save() {
 }
 
 async function load() {
-  const answer = await api(`/api/state?${new URLSearchParams({ issue: state.issue || "" })}`);
+  const query = { issue: state.issue || "" };
+  if (state.asOf) query.as_of = state.asOf;
+  const answer = await api(`/api/state?${new URLSearchParams(query)}`);
   state.base = answer.scenario;
   state.version = answer.version;
   state.readOnly = answer.read_only;
   state.file = answer.file;
   state.models = answer.models;
   state.colours = answer.colours;
-  state.forecast = { forecasts: answer.forecasts, figures: answer.figures };
+  state.forecast = { forecasts: answer.forecasts, figures: answer.figures, issues: answer.issues };
   state.saved = answer.forecasts;
   state.edits = [];
   if (!state.issue || !issueById(state.issue)) state.issue = state.base.issues[0].id;
   $("file").textContent = answer.file + (answer.read_only ? " (embedded, read-only)" : "");
   $("issue").replaceChildren(...state.base.issues.map((issue) => element("option", { value: issue.id }, issue.name)));
+  $("as-of").replaceChildren(element("option", { value: "" }, "latest"),
+    ...state.base.dates.map((date) => element("option", { value: date }, `as of ${date}`)));
+  $("as-of").value = state.asOf;
   $("download").replaceChildren(element("option", { value: "" }, "format…"),
     ...answer.formats.map((item) => element("option", { value: item.name, title: item.description }, item.name)));
   for (const [id, items, label] of [["evidence-actor", state.base.actors, "all actors"], ["evidence-issue", state.base.issues, "all issues"]]) {
@@ -380,7 +407,7 @@ async function runMonteCarlo(event) {
   const bar = box.querySelector("progress");
   $("montecarlo-run").disabled = true;
   try {
-    let job = await post("/api/montecarlo", { edits: editsPayload(), runs });
+    let job = await post("/api/montecarlo", { ...scenarioPayload(), runs });
     box.hidden = false;
     while (job.state === "running") {
       bar.max = job.total;
@@ -417,7 +444,7 @@ function renderMonteCarlo() {
 async function runWhatIf(event) {
   event.preventDefault();
   try {
-    const answer = await post("/api/whatif", { edits: editsPayload(), patch: $("whatif-text").value });
+    const answer = await post("/api/whatif", { ...scenarioPayload(), patch: $("whatif-text").value });
     const head = element("tr", {}, element("th", {}, "issue"), ...answer.models.map((model) => element("th", {}, model.title)));
     const rows = answer.rows.map((row) => element("tr", { dataset: { issue: row.issue } }, element("th", { scope: "row" }, row.name),
       ...row.cells.map((cell) => {
@@ -452,6 +479,14 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("undo").addEventListener("click", undo);
   $("save").addEventListener("click", save);
   $("issue").addEventListener("change", () => selectIssue($("issue").value));
+  $("as-of").addEventListener("change", async () => {
+    state.asOf = $("as-of").value;
+    try {
+      await load();
+    } catch (error) {
+      showMessage(error.message);
+    }
+  });
   $("download").addEventListener("change", () => {
     if ($("download").value) window.location.href = `/api/download/${encodeURIComponent($("download").value)}`;
     $("download").value = "";
