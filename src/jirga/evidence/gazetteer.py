@@ -15,15 +15,13 @@ from bisect import bisect_right
 from importlib import resources
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from jirga.errors import JirgaError
-from jirga.scenario.native import line_of
+from jirga.scenario.native import line_of, load_yaml, read_text
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 LOCATIVE_PREPOSITIONS = frozenset({"in", "at", "from", "into", "across", "inside", "within", "throughout", "near", "around"})
@@ -66,13 +64,7 @@ class Gazetteer:
     def from_yaml(cls, path: str | Path, base: Gazetteer | None = None) -> Gazetteer:
         """Read a gazetteer file; with ``base``, add its aliases to a copy of ``base``."""
         path = Path(path)
-        try:
-            data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise JirgaError("no such file", file=path, field="--gazetteer") from None
-        except MarkedYAMLError as error:
-            mark = error.problem_mark
-            raise JirgaError(f"not valid YAML: {error.problem}", file=path, line=mark.line + 1 if mark else None) from None
+        data = load_yaml(read_text(path, "--gazetteer"), path)
         if not isinstance(data, dict) or not isinstance(data.get("actors", {}), dict):
             raise JirgaError("a gazetteer is a mapping with 'actors' (id -> name, aliases) and 'exclude'", file=path, line=1, field="actors")
         gazetteer = Gazetteer() if base is None else Gazetteer(

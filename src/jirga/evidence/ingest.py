@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 from spacy.tokens import Doc
 
 from jirga.errors import JirgaError
@@ -34,7 +32,7 @@ from jirga.evidence.nlp import load_pipeline
 from jirga.evidence.quotes import find_quotes
 from jirga.evidence.stances import find_stances
 from jirga.evidence.store import DocumentRecord, StoredDocument, open_store
-from jirga.scenario.native import line_of
+from jirga.scenario.native import line_of, load_yaml, read_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -118,12 +116,7 @@ class Metadata:
 def read_metadata(path: str | Path) -> dict[str, Metadata]:
     """Titles, publishers, URLs and dates by document name, from a YAML list or a scenario's ``sources``."""
     path = Path(path)
-    try:
-        data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise JirgaError("no such file", file=path, field="--meta") from None
-    except YAMLError as error:
-        raise JirgaError(f"not valid YAML: {str(error).splitlines()[0]}", file=path, field="--meta") from None
+    data = load_yaml(read_text(path, "--meta"), path, "--meta")
     prefix: tuple[str, ...] = ("sources",) if isinstance(data, dict) else ()
     entries = data.get("sources", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):

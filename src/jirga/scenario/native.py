@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from jirga.errors import JirgaError, ScenarioErrors
 from jirga.files import atomic_write_text
@@ -52,12 +52,7 @@ def validate_yaml(text: str, path: str | Path, model: type[ModelT]) -> tuple[Any
 
     Returns the raw YAML document too, so that later checks can find their lines with :func:`line_of`.
     """
-    try:
-        document = YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise JirgaError(f"not valid YAML: {error.problem or error}", file=path, line=line) from None
+    document = load_yaml(text, path)
     if not isinstance(document, dict):
         raise JirgaError(f"expected a YAML mapping of {model.__name__} fields", file=path, line=1)
     try:
@@ -74,6 +69,19 @@ def validate_yaml(text: str, path: str | Path, model: type[ModelT]) -> tuple[Any
                 for problem in error.errors()
             ]
         ) from None
+
+
+def load_yaml(text: str, path: str | Path, field: str | None = None) -> Any:
+    """The YAML document in ``text`` (round-trip types, which know their lines), or a
+    :class:`JirgaError` naming the file, the line and ``field``."""
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise JirgaError(f"not valid YAML: {error.problem or error}", file=path, line=line, field=field) from None
+    except YAMLError as error:
+        raise JirgaError(f"not valid YAML: {str(error).splitlines()[0]}", file=path, field=field) from None
 
 
 def field_name(loc: Sequence[str | int]) -> str:
@@ -99,16 +107,17 @@ def line_of(document: Any, loc: Sequence[str | int]) -> int | None:
     return line
 
 
-def read_text(path: Path) -> str:
-    """A UTF-8 text file's contents, or a :class:`JirgaError` naming it."""
+def read_text(path: Path, field: str | None = None) -> str:
+    """A UTF-8 text file's contents, or a :class:`JirgaError` naming it (and the option
+    ``field`` that named the file)."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise JirgaError("no such file", file=path) from None
+        raise JirgaError("no such file", file=path, field=field) from None
     except UnicodeDecodeError as error:
-        raise JirgaError(f"not UTF-8 text (byte {error.start})", file=path) from None
+        raise JirgaError(f"not UTF-8 text (byte {error.start})", file=path, field=field) from None
     except OSError as error:
-        raise JirgaError(error.strerror or str(error), file=path) from None
+        raise JirgaError(error.strerror or str(error), file=path, field=field) from None
 
 
 def to_data(scenario: Scenario) -> dict[str, Any]:
