@@ -91,7 +91,7 @@ class ExchangeModel:
         lower, upper = number.array(problem.lower), number.array(problem.upper)
         width = upper - lower
         step = np.array([SCALE / span if span != 0 else 0 * span for span in width], dtype=number.dtype)
-        ties = _Ties(self.tie_decisions if self.ties == "replay" else "", rng)
+        ties = _Ties(self.tie_decisions if self.ties == "replay" else "")
         game = _Game(problem, number, self.variant, self.p, ties)
         position = (number.array(problem.position) - lower) * step
         positions, voting_positions, preference_mds, voting_mds = [position], [], [], []
@@ -155,11 +155,11 @@ class _Numbers:
 
 
 class _Ties:
-    """The tie-breaking policy: replay recorded decisions, then draw from the generator."""
+    """The tie decisions: those recorded to replay (the kernel draws from the generator once
+    they run out), and the log of those taken."""
 
-    def __init__(self, recorded: str, rng: np.random.Generator) -> None:
+    def __init__(self, recorded: str) -> None:
         self.recorded = np.array([decision == "1" for decision in recorded], dtype=np.int8)
-        self.rng = rng
         self.used: list[str] = []
         self.log: list[tuple[int, int, bool]] = []
 
