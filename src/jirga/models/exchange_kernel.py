@@ -38,8 +38,7 @@ Heap = list[tuple[Number, int, int, int]]
 """The list as a heap of (-gain key, stamp, entry, version)."""
 Realised = tuple[list[int], list[Number], list[int], list[bool], list[bool]]
 
-# Members of a Table, and rows of fixed, state and keys.
-FIXED, STATE, GAIN, VALID, KEYS = range(5)
+# Rows of fixed, state and keys.
 
 TARGET, START, RATIO, SUPPLY_SALIENCE, DEMAND_SALIENCE, SUPPLY_CAPABILITY, SUPPLY_TOTAL, SUPPLY_WEIGHT, SUPPLY_BASE = range(9)
 SUPPLY_AT, PREFIX_SUM, PREFIX_MIN, PREFIX_MAX, MOVE, Y, EU, NBS0, NBS1, UPDATE_SUM = range(10)
@@ -78,7 +77,8 @@ def numerator(row: int, side: int, at: Number, updates_last: bool, table: Table,
 @numba.njit(cache=True)
 def mean(row: int, side: int, at: Number, table: Table, decimal: bool) -> Number:
     """The side's supply-issue weighted mean with its actor at ``at``: Σ x s c / W."""
-    return numerator(row, side, at, False, table, decimal) / table[FIXED][SUPPLY_TOTAL, side, row]
+    fixed = table[0]
+    return numerator(row, side, at, False, table, decimal) / fixed[SUPPLY_TOTAL, side, row]
 
 
 @numba.njit(cache=True)
@@ -121,7 +121,7 @@ def evaluate(row: int, table: Table, rules: Rules) -> None:
     eu = |r_sup s_sup - r_dem s_dem| (salience-weighted shifts of the two means). ``full`` is
     the shift a side's full move causes, ``answer`` the partner's shift that the ratio asks.
     """
-    fixed, state, gain, valid = table[:4]
+    fixed, state, gain, valid, _, _, _, _, _ = table
     equal_gain, decimal, slack = rules
     x_i, x_j = state[SUPPLY_AT, 0, row], state[SUPPLY_AT, 1, row]
     target_i, target_j = fixed[TARGET, 0, row], fixed[TARGET, 1, row]
@@ -173,7 +173,7 @@ def cap_at_demander(row: int, side: int, table: Table, rules: Rules) -> None:
     """decide's check_nbs where the side's move pushes its supply-issue mean past the partner:
     stop the supplier where the mean reaches it, |m| = |W (x_partner - nbs0) / (c s)|, and let
     the partner's move follow from the ratio."""
-    fixed, state, gain = table[:3]
+    fixed, state, gain, _, _, _, _, _, _ = table
     equal_gain, decimal, _ = rules
     other = 1 - side
     total, total_other = fixed[SUPPLY_TOTAL, side, row], fixed[SUPPLY_TOTAL, other, row]
@@ -218,7 +218,7 @@ def set_update(side: int, row: int, giver: int, y: Number, start: Number, table:
 def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, rules: Rules) -> None:
     """decide's AbstractExchange.recalculate of a candidate that shares an actor and a supply or
     demand issue with ``chosen``, just realised with voting positions ``y_i``, ``y_j``."""
-    fixed, state, keys = table[FIXED], table[STATE], table[KEYS]
+    fixed, state, _, _, keys, _, _, _, _ = table
     _, decimal, _ = rules
     for side in range(2):
         # A side that demands what a realised side demanded: the realised partner's voting
@@ -274,7 +274,7 @@ def touched_entries(
     """The live list entries whose candidate shares an actor and a supply or demand issue with
     ``chosen``, in list order, as (-gain key, stamp, entry). ``index`` holds every side's
     supply and demand keys sorted, with their rows; ``seen`` marks rows found with ``mark``."""
-    keys, gain = table[KEYS], table[GAIN]
+    _, _, gain, _, keys, _, _, _, _ = table
     sorted_keys, key_rows = index
     walk = [(-tie_key(gain[0], decimal), np.int64(0), np.int64(0)) for _ in range(0)]
     for side in range(2):
