@@ -128,6 +128,19 @@ def test_issue_keeps_those_issues_of_the_full_result(jirga):
     assert some["patches"][0]["difference"] == {name: full["patches"][0]["difference"][name] for name in ("us_bases", "withdrawal")}
 
 
+def test_an_issue_nobody_has_spoken_on_yet_is_left_out_and_named(jirga):
+    """dated.yaml as of its first article: talks has no stance yet; war's compromise is
+    (20 + 40) / 1.5 = 40 (see test_cli)."""
+    dated = str(Path(__file__).parent / "data" / "web" / "dated.yaml")
+    done = jirga("montecarlo", dated, "--as-of", "2020-01-01", "-n", "30", "--workers", "1", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (issue,) = json.loads(done.stdout)["issues"]
+    assert issue["id"] == "war" and issue["point"] == pytest.approx(40)
+    assert "left out: nobody has a stance on talks as of 2020-01-01" in done.stderr
+    done = jirga("sensitivity", dated, "--as-of", "2020-01-01", "--workers", "1", "--format", "json")
+    assert json.loads(done.stdout)["point"] == {"war": pytest.approx(40)}
+
+
 def test_whatif_runs_the_shipped_patches_on_the_embedded_scenario():
     """The real entry point, in a new interpreter."""
     done = subprocess.run(

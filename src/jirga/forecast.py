@@ -150,6 +150,22 @@ def issue_columns(scenario: Scenario, chosen: list[str] | None) -> tuple[int, ..
     return tuple(known.index(issue_id) for issue_id in chosen) if chosen else tuple(range(len(known)))
 
 
+def heard_columns(
+    scenario: Scenario, problem: Problem, issues: list[str] | None, as_of: dt.date | None
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The columns of the chosen issues (all by default) that someone has a stance on in
+    ``problem`` (the scenario as of ``as_of``), and the ids of those nobody has a stance on yet:
+    they are left out, unless asked for by name, which is an error."""
+    columns = issue_columns(scenario, issues)
+    heard = tuple(column for column in columns if problem.present[:, column].any())
+    unheard = tuple(scenario.issues[column].id for column in columns if column not in heard)
+    if unheard and issues:
+        raise JirgaError(f"no actor has a stance on issue {unheard[0]!r} as of {as_of}", field="--as-of")
+    if not heard:
+        raise JirgaError(f"no actor has a stance on any issue as of {as_of}", field="--as-of")
+    return heard, unheard
+
+
 def run_forecast(
     scenario: Scenario,
     models: list[str],
@@ -165,14 +181,8 @@ def run_forecast(
     of the result (``unheard``), unless they are asked for by name, which is an error.
     """
     parameters = parameters or {}
-    columns = issue_columns(scenario, issues)
     problem = Problem.from_scenario(scenario, as_of)
-    heard = [column for column in columns if problem.present[:, column].any()]
-    unheard = tuple(scenario.issues[column].id for column in columns if column not in heard)
-    if unheard and issues:
-        raise JirgaError(f"no actor has a stance on issue {unheard[0]!r} as of {as_of}", field="--as-of")
-    if not heard:
-        raise JirgaError(f"no actor has a stance on any issue as of {as_of}", field="--as-of")
+    heard, unheard = heard_columns(scenario, problem, issues, as_of)
     chosen_issues = tuple(scenario.issues[column] for column in heard)
     used: set[str] = set()
     runs: list[ModelRun] = []

@@ -7,6 +7,7 @@ clean; files are written only once the whole job is done, atomically.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -28,8 +29,8 @@ from jirga.analysis.sensitivity import DEFAULT_SAMPLES, OneAtATimeResult, SobolR
 from jirga.analysis.whatif import Variant, WhatIf, compare, load_patch, resolve_patch
 from jirga.errors import JirgaError
 from jirga.files import atomic_write_text
-from jirga.models import Model, make_model
-from jirga.forecast import issue_columns
+from jirga.forecast import heard_columns
+from jirga.models import Model, Problem, make_model
 from jirga.options import AsOfOption, IssuesOption, ModelOption, OutputFormat, ParamOption, ScenarioArgument, SeedOption, as_date, parse_parameters
 from jirga.scenario import Scenario, load_scenario
 
@@ -66,6 +67,15 @@ SchedulerOption = Annotated[
 
 def _model(name: str, params: list[str] | None) -> Model:
     return make_model(name, **parse_parameters(params))
+
+
+def _shown_columns(scenario: Scenario, issues: list[str] | None, as_of: dt.date | None) -> tuple[int, ...]:
+    """The columns of the issues to report: the chosen ones (all by default) that someone has a
+    stance on by ``as_of``. The others are named on standard error, as ``jirga forecast`` does."""
+    columns, unheard = heard_columns(scenario, Problem.from_scenario(scenario, as_of), issues, as_of)
+    if unheard:
+        messages.print(f"[dim]left out: nobody has a stance on {', '.join(unheard)}{f' as of {as_of}' if as_of else ''}[/dim]")
+    return columns
 
 
 @contextmanager
@@ -111,7 +121,7 @@ def montecarlo(
     if save is not None and save.suffix.lower() not in (".json", ".csv"):
         raise JirgaError("the output file ends in .json or .csv", file=save, field="--output")
     loaded = load_scenario(scenario)
-    columns = issue_columns(loaded, issue)
+    columns = _shown_columns(loaded, issue, as_date(as_of))
     chosen = _model(model, param)
     if runs <= 0:
         raise JirgaError(f"the number of runs must be positive, got {runs}", field="--runs")
@@ -181,7 +191,7 @@ def sensitivity(
     if top < 1:
         raise JirgaError(f"--top must be at least 1, got {top}", field="--top")
     loaded = load_scenario(scenario)
-    columns = issue_columns(loaded, issue)
+    columns = _shown_columns(loaded, issue, as_date(as_of))
     chosen = _model(model, param)
     kinds = tuple(vary or ())
     inputs = UncertainInputs.from_scenario(loaded, spread, as_date(as_of))
@@ -268,7 +278,7 @@ def whatif(
     if runs < 0:
         raise JirgaError(f"the number of runs must not be negative, got {runs}", field="--runs")
     loaded = load_scenario(None if base == "default" and not Path(base).exists() else Path(base))
-    columns = issue_columns(loaded, issue)
+    columns = _shown_columns(loaded, issue, as_date(as_of))
     chosen = _model(model, param)
     read = [load_patch(resolve_patch(patch)) for patch in patches]
     with _progress(len(read) + 1, f"{chosen.name}: scenarios") as advance:
