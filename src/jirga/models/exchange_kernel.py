@@ -39,7 +39,6 @@ Heap = list[tuple[Number, int, int, int]]
 Realised = tuple[list[int], list[Number], list[int], list[bool], list[bool]]
 
 # Rows of fixed, state and keys.
-
 TARGET, START, RATIO, SUPPLY_SALIENCE, DEMAND_SALIENCE, SUPPLY_CAPABILITY, SUPPLY_TOTAL, SUPPLY_WEIGHT, SUPPLY_BASE = range(9)
 SUPPLY_AT, PREFIX_SUM, PREFIX_MIN, PREFIX_MAX, MOVE, Y, EU, NBS0, NBS1, UPDATE_SUM = range(10)
 SUPPLY_KEY, DEMAND_KEY, ACTOR, SUPPLY, DEMAND = range(5)
@@ -77,7 +76,7 @@ def numerator(row: int, side: int, at: Number, updates_last: bool, table: Table,
 @numba.njit(cache=True)
 def mean(row: int, side: int, at: Number, table: Table, decimal: bool) -> Number:
     """The side's supply-issue weighted mean with its actor at ``at``: Σ x s c / W."""
-    fixed = table[0]
+    fixed, _, _, _, _, _, _, _, _ = table
     return numerator(row, side, at, False, table, decimal) / fixed[SUPPLY_TOTAL, side, row]
 
 
