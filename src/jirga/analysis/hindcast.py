@@ -162,12 +162,12 @@ def hindcast(
             continue
         for issue in (scenario.issue(issue_id) for issue_id in known if issue_id in scored):
             column = problem.issues.index(issue.id)
-            forecasts = {run.name: run.forecast(issue.id) for run in result.runs}
-            forecasts[UNWEIGHTED_MEAN] = float(problem.position[problem.present[:, column], column].mean())
+            by_forecaster = {run.name: run.forecast(issue.id) for run in result.runs}
+            by_forecaster[UNWEIGHTED_MEAN] = float(problem.position[problem.present[:, column], column].mean())
             if issue.status_quo is not None:
-                forecasts[STATUS_QUO] = issue.status_quo
+                by_forecaster[STATUS_QUO] = issue.status_quo
             outcome = outcomes.for_issue(issue.id).value
-            for forecaster, value in forecasts.items():
+            for forecaster, value in by_forecaster.items():
                 error = abs(value - outcome) * 100 / (issue.upper - issue.lower)
                 scores.append(Score(date, issue.id, forecaster, value, outcome, error))
     return Hindcast(scenario.name, tuple(dates), (*models, *BASELINES), tuple(issue.id for issue in issues), tuple(scores))
