@@ -45,6 +45,7 @@ from jirga.errors import JirgaError
 from jirga.models import MODELS, exchange_kernel, make_model
 from jirga.models.base import Problem
 from jirga.models.exchange import EXTERNALITY_KINDS, ExchangeModel, exchange_report
+from jirga.scenario.decide_csv import identifier
 
 TOLERANCE = 1e-9
 DATA = Path(__file__).parent / "data" / "decide"
@@ -287,6 +288,39 @@ def test_properties(prob: Problem, variant: str) -> None:
 
 
 
+RANDOMIZED = sorted((DATA / "randomized").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", RANDOMIZED, ids=[path.stem for path in RANDOMIZED])
+def test_randomized_equal_gain_reproduces_decides_seeded_runs(path: Path) -> None:
+    """decide's own p > 0 ("randomized equal gain"), with Python's random seeded as decide's
+    reference runner seeds it: every actor's position after each of 10 rounds, the tie
+    decisions and the number of exchanges per round equal decide's (Decimal arithmetic; float64
+    parts from decide where equal gains are ordered by Decimal noise, which now also orders the
+    random draws)."""
+    reference = json.loads(path.read_text())
+    prob = problem(reference["input"])
+    model = ExchangeModel(
+        rounds=reference["rounds"], randomized=float(reference["p"]), decide_seed=reference["seed"], arithmetic="decimal"
+    )
+    trajectory = model.forecast(prob, np.random.default_rng(0))
+    assert trajectory.diagnostics["tie_decisions"] == reference["tie_flips_used"]
+    counts = np.bincount(trajectory.diagnostics["exchanges"]["round"], minlength=reference["rounds"] + 1)[1:]
+    assert counts.tolist() == reference["exchanges_per_round"]
+    actors, issues = {actor: row for row, actor in enumerate(prob.actors)}, {issue: column for column, issue in enumerate(prob.issues)}
+    for round_number, state in enumerate(reference["positions"], start=1):
+        for issue, positions in state.items():
+            for actor, value in positions.items():
+                mine = trajectory.positions[round_number, actors[identifier(actor)], issues[identifier(issue)]]
+                assert mine == pytest.approx(float(value), abs=TOLERANCE), (round_number, issue, actor)
+
+
+def test_randomized_equal_gain_needs_the_equal_gain_variant() -> None:
+    with pytest.raises(JirgaError) as error:
+        ExchangeModel(variant="random-rate", randomized=0.5)
+    assert error.value.field == "randomized"
+
+
 def _listed_realise(arrays, rules, recorded, rng):
     """decide's ModelLoop as decide writes it, for the test: a plain list, stable-sorted by gain
     before every pick, walked in order after every realisation. It uses the kernel's plain
@@ -304,7 +338,7 @@ def _listed_realise(arrays, rules, recorded, rng):
         return round(float(gain[row]), 12)
 
     for row in range(gain.size):
-        evaluate(row, table, rules)
+        evaluate(row, table, rules, rng)
     queue = list(range(gain.size))
     realised, records, orders, exact, decisions = [], [], [], [], []
     while queue:
@@ -327,7 +361,7 @@ def _listed_realise(arrays, rules, recorded, rng):
         kept = []
         for row in queue:
             if valid[row] and shares(row, chosen):
-                recalculate(row, chosen, state[5, 0, chosen], state[5, 1, chosen], table, rules)
+                recalculate(row, chosen, state[5, 0, chosen], state[5, 1, chosen], table, rules, rng)
             if valid[row]:
                 kept.append(row)
         queue = kept
@@ -355,12 +389,14 @@ def tied_problems(draw: st.DrawFn) -> Problem:
 
 
 @settings(max_examples=100, deadline=None)
-@given(tied_problems(), st.sampled_from(["equal-gain", "random-rate"]), st.integers(0, 2**16))
-def test_kernel_matches_decides_list(prob: Problem, variant: str, seed: int) -> None:
+@given(tied_problems(), st.sampled_from([("equal-gain", 0.0), ("equal-gain", 0.6), ("random-rate", 0.0)]), st.integers(0, 2**16))
+def test_kernel_matches_decides_list(prob: Problem, variant_and_randomized: tuple[str, float], seed: int) -> None:
     """The compiled kernel realises the same exchanges, ties and positions as decide's own
     list loop, written out plainly above, on problems full of ties (random tie decisions,
-    including decide's second-reference quirk)."""
-    model = ExchangeModel(rounds=3, variant=variant, p=0.5)
+    including decide's second-reference quirk), also with decide's randomized equal gain,
+    whose draws follow the order in which candidates are recalculated."""
+    variant, randomized = variant_and_randomized
+    model = ExchangeModel(rounds=3, variant=variant, p=0.5, randomized=randomized)
     compiled = model.forecast(prob, np.random.default_rng(seed))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(exchange_kernel, "realise", _listed_realise)

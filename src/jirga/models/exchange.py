@@ -19,6 +19,7 @@ with decide's order of operations, which reproduces decide bit for bit (slowly).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -54,6 +55,10 @@ class ExchangeModel:
     the decisions in ``tie_decisions`` ("0" realise the first, "1" the runner-up, as decide's
     reference runner prints them) and draws once they run out. ``arithmetic``: ``"float"``
     (fast) or ``"decimal"`` (decide's 28-digit Decimal arithmetic, for bit-exact comparison).
+    ``randomized``: decide's own p, its "randomized equal gain" (equal-gain variant; 0 = off).
+    ``decide_seed``: draw ties and randomized gains from Python's ``random`` seeded with this
+    number, the stream of decide's own seeded runs (``decide-reference.sh --seed``), instead of
+    the model's generator.
     """
 
     name: ClassVar[str] = "exchange"
@@ -66,6 +71,8 @@ class ExchangeModel:
     ties: str = "random"
     tie_decisions: str = ""
     arithmetic: str = "float"
+    randomized: float = 0.0
+    decide_seed: int | None = None
 
     def __post_init__(self) -> None:
         for field_name, value, allowed in (
@@ -75,8 +82,13 @@ class ExchangeModel:
         ):
             if value not in allowed:
                 raise JirgaError(f"must be one of {', '.join(allowed)}, got {value!r}", field=field_name)
-        if not 0.0 <= self.p <= 1.0:
-            raise JirgaError(f"must lie in [0, 1], got {self.p}", field="p")
+        for field_name, share in (("p", self.p), ("randomized", self.randomized)):
+            if not 0.0 <= share <= 1.0:
+                raise JirgaError(f"must lie in [0, 1], got {share}", field=field_name)
+        if self.randomized > 0 and self.variant != "equal-gain":
+            raise JirgaError("decide's randomized equal gain needs the equal-gain variant", field="randomized")
+        if self.decide_seed is not None and (not isinstance(self.decide_seed, int) or self.decide_seed < 0):
+            raise JirgaError(f"must be a whole number >= 0, got {self.decide_seed!r}", field="decide_seed")
         if int(self.rounds) != self.rounds or self.rounds < 0:
             raise JirgaError(f"must be a whole number >= 0, got {self.rounds}", field="rounds")
         if not isinstance(self.tie_decisions, str) or self.tie_decisions.strip("01"):
@@ -92,7 +104,9 @@ class ExchangeModel:
         width = upper - lower
         step = np.array([SCALE / span if span != 0 else 0 * span for span in width], dtype=number.dtype)
         ties = _Ties(self.tie_decisions if self.ties == "replay" else "")
-        game = _Game(problem, number, self.variant, self.p, ties)
+        if self.decide_seed is not None:
+            rng = python_random(self.decide_seed)
+        game = _Game(problem, number, self.variant, self.p, number.scalar(self.randomized), ties)
         position = (number.array(problem.position) - lower) * step
         positions, voting_positions, preference_mds, voting_mds = [position], [], [], []
         exchange_tables, externality_tables = [], []
@@ -145,6 +159,10 @@ class _Numbers:
         # decide builds its weights from the binary doubles 0.4 and 0.1: Decimal(0.4) is exact.
         self.salience_weight = Decimal(SALIENCE_WEIGHT) if self.decimal else SALIENCE_WEIGHT
         self.fixed_weight = Decimal(FIXED_WEIGHT) if self.decimal else FIXED_WEIGHT
+
+    def scalar(self, value: float) -> Any:
+        """A parameter as this arithmetic's number (decide reads its p as the decimal text)."""
+        return Decimal(repr(float(value))) if self.decimal else float(value)
 
     def array(self, values: Array) -> Array:
         """Input numbers as decide reads them: the decimal text of the file, e.g. '0.9', not 0.9000000000000000222."""
@@ -233,11 +251,12 @@ class _Candidates:
 class _Game:
     """The rounds of one run: the problem's numbers and the candidate machinery."""
 
-    def __init__(self, problem: Problem, number: _Numbers, variant: str, p: float, ties: _Ties) -> None:
+    def __init__(self, problem: Problem, number: _Numbers, variant: str, p: float, randomized: Any, ties: _Ties) -> None:
         self.problem = problem
         self.number = number
         self.variant = variant
         self.p = p
+        self.randomized = randomized
         self.ties = ties
         self.salience = number.array(np.where(problem.present, problem.salience, 0.0))
         self.capability = number.array(np.where(problem.present, problem.capability, 0.0))
@@ -342,7 +361,7 @@ class _Game:
         cand, number = self.cand, self.number
         realise = exchange_kernel.realise_python if number.decimal else exchange_kernel.realise
         arrays = (cand.fixed, cand.state, cand.gain, cand.valid, cand.keys, self.x, self.salience, self.capability)
-        rules = (self.variant == "equal-gain", number.decimal, number.slack)
+        rules = (self.variant == "equal-gain", number.decimal, number.slack, self.randomized)
         realised, records, orders, exact, decisions = realise(arrays, rules, self.ties.remaining(), rng)
         self.ties.add(round_number, orders, exact, decisions)
         gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = np.array(records, dtype=number.dtype).reshape(-1, 5).T
@@ -397,6 +416,15 @@ class _Game:
         columns["gain"] = cand.gain[rows].astype(float)
         columns["listed"] = listed
         return columns
+
+
+def python_random(seed: int) -> np.random.Generator:
+    """A generator whose draws are those of Python's ``random`` after ``random.seed(seed)``:
+    numpy's MT19937 in the same state, which turns two 32-bit words into a double as Python does."""
+    key = random.Random(seed).getstate()[1]
+    bits = np.random.MT19937()
+    bits.state = {"bit_generator": "MT19937", "state": {"key": np.array(key[:624], dtype=np.uint32), "pos": key[624]}}
+    return np.random.Generator(bits)
 
 
 def _denormalise(internal: Array, lower: Array, step: Array) -> Array:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import types
+from decimal import Decimal
 from typing import Any, Callable, MutableMapping
 
 import numba
@@ -32,8 +33,9 @@ Table = tuple[Array, Array, Array, BoolArray, IntArray, MutableMapping[int, Any]
 """A round's candidates and numbers: fixed, state, gain, valid, keys, updates, and the round-start
 positions x, saliences and capabilities (actor x issue)."""
 Arrays = tuple[Array, Array, Array, BoolArray, IntArray, Array, Array, Array]
-Rules = tuple[bool, bool, float]
-"""equal_gain (else a random rate: the gain is the smaller one), decimal, slack."""
+Rules = tuple[bool, bool, float, Number]
+"""equal_gain (else a random rate: the gain is the smaller one), decimal, slack, and decide's p
+of its randomized equal gain (0: none)."""
 Heap = list[tuple[Number, int, int, int]]
 """The list as a heap of (-gain key, stamp, entry, version)."""
 Realised = tuple[list[int], list[Number], list[int], list[bool], list[bool]]
@@ -111,7 +113,7 @@ def beyond(row: int, side: int, valid: BoolArray, fixed: Array, state: Array, sl
 
 
 @numba.njit(cache=True)
-def evaluate(row: int, table: Table, rules: Rules) -> None:
+def evaluate(row: int, table: Table, rules: Rules, rng: np.random.Generator) -> None:
     """decide's EqualGainExchange.calculate of one candidate, in place.
 
     J moves to I's position on p, which shifts O_p by r_p = |x_ip - x_jp| s_jp c_jp / W_p;
@@ -119,9 +121,10 @@ def evaluate(row: int, table: Table, rules: Rules) -> None:
     position on q, I moves there instead and J's move follows. The gains are
     eu = |r_sup s_sup - r_dem s_dem| (salience-weighted shifts of the two means). ``full`` is
     the shift a side's full move causes, ``answer`` the partner's shift that the ratio asks.
+    With decide's p > 0, the result is then randomized (:func:`randomize`).
     """
     fixed, state, gain, valid, _, _, _, _, _ = table
-    equal_gain, decimal, slack = rules
+    equal_gain, decimal, slack, randomized = rules
     x_i, x_j = state[SUPPLY_AT, 0, row], state[SUPPLY_AT, 1, row]
     target_i, target_j = fixed[TARGET, 0, row], fixed[TARGET, 1, row]
     salience_i, salience_j = fixed[SUPPLY_SALIENCE, 0, row], fixed[SUPPLY_SALIENCE, 1, row]
@@ -155,16 +158,123 @@ def evaluate(row: int, table: Table, rules: Rules) -> None:
         state[NBS1, side, row] = mean(row, side, state[Y, side, row], table, decimal)
     beyond_i = beyond(row, 0, valid, fixed, state, slack)
     beyond_j = beyond(row, 1, valid, fixed, state, slack)
-    if not (beyond_i or beyond_j):
-        return
-    if beyond_i:
-        cap_at_demander(row, 0, table, rules)
-        # I's cap moved J too: J's mean after its move changes with it.
-        state[NBS1, 1, row] = mean(row, 1, state[Y, 1, row], table, decimal)
-        beyond_j = beyond(row, 1, valid, fixed, state, slack)
-    if beyond_j:
-        cap_at_demander(row, 1, table, rules)
+    if beyond_i or beyond_j:
+        if beyond_i:
+            cap_at_demander(row, 0, table, rules)
+            # I's cap moved J too: J's mean after its move changes with it.
+            state[NBS1, 1, row] = mean(row, 1, state[Y, 1, row], table, decimal)
+            beyond_j = beyond(row, 1, valid, fixed, state, slack)
+        if beyond_j:
+            cap_at_demander(row, 1, table, rules)
+        valid[row] = move_valid(row, fixed, state, slack)
+    if randomized > 0:
+        randomize(row, table, rules, rng)
+
+
+@numba.njit(cache=True)
+def exact(draw: float) -> Number:
+    """A random draw as the arithmetic's number: the float itself here; ``realise_python``
+    makes it ``Decimal(draw)``, as decide does."""
+    return draw
+
+
+@numba.njit(cache=True)
+def randomize(row: int, table: Table, rules: Rules, rng: np.random.Generator) -> None:
+    """decide's randomized equal gain (its p > 0), after a candidate's equal-gain result.
+
+    Three draws u, v, z ~ U(0, 1). Side a (I if u < 0.5, else J) wins with v < 0.5: its gain
+    becomes eu + p z (eu_max_a - eu), else eu (1 - p z). a moves all the way to its partner's
+    position, the partner's exchange ratio follows from a's new gain, and if the partner would
+    pass a's position, the partner moves fully instead and a's ratio follows. The gain the list
+    is sorted by stays the equal gain. decide's two caps at the demander are copied as they
+    behave: one compares a mean it has just set to itself and never caps; the other keeps a's
+    uncapped move, whose sign is then flipped a second time (decide's EqualGainExchangeActor.
+    randomized_gain).
+    """
+    fixed, state, gain, valid, _, _, _, _, _ = table
+    _, decimal, slack, p = rules
+    u, v = rng.random(), rng.random()
+    z = exact(rng.random()) if decimal else rng.random()
+    eu_max_i, eu_max_j = maximum_utility(row, table, decimal, slack)
+    a = 0 if u < 0.5 else 1
+    b = 1 - a
+    eu = gain[row]
+    eu_a = eu + p * z * ((eu_max_i if a == 0 else eu_max_j) - eu) if v < 0.5 else eu - p * z * eu
+    x_a, x_b = state[SUPPLY_AT, a, row], state[SUPPLY_AT, b, row]
+    target_a, target_b = fixed[TARGET, a, row], fixed[TARGET, b, row]
+    salience_a, salience_b = fixed[SUPPLY_SALIENCE, a, row], fixed[SUPPLY_SALIENCE, b, row]
+    demand_a, demand_b = fixed[DEMAND_SALIENCE, a, row], fixed[DEMAND_SALIENCE, b, row]
+    capability_a, capability_b = fixed[SUPPLY_CAPABILITY, a, row], fixed[SUPPLY_CAPABILITY, b, row]
+    total_a, total_b = fixed[SUPPLY_TOTAL, a, row], fixed[SUPPLY_TOTAL, b, row]
+    move_a = abs(x_a - target_a)
+    ratio_a = move_a * salience_a * capability_a / total_a
+    ratio_b = (eu_a + ratio_a * salience_a) / demand_a
+    move_b = ratio_b * total_b / (capability_b * salience_b)
+    eu_b = abs(ratio_b * salience_b - ratio_a * demand_b)
+    gap_b = abs(x_b - target_b)
+    if abs(move_b) > gap_b:
+        ratio_b = gap_b * salience_b * capability_b / total_b
+        ratio_a = abs((eu_a - ratio_b * demand_a) / salience_a)
+        move_b = gap_b
+        move_a = ratio_a * total_a / (capability_a * salience_a)
+        if abs(move_a) < abs(x_a - target_a):
+            eu_b = abs(ratio_b * salience_b - ratio_a * demand_b)
+    else:
+        signed = -move_a if x_a > target_a else move_a
+        after = mean(row, a, x_a + signed, table, decimal)
+        before = state[NBS0, a, row]
+        if not ((target_a >= before and target_a >= after) or (target_a <= before and target_a <= after)):
+            at_target = abs((target_a * total_a - numerator(row, a, x_a, True, table, decimal)) / (salience_a * capability_a))
+            ratio_a = at_target * salience_a * capability_a / total_a
+            ratio_b = (eu_a + ratio_a * salience_a) / demand_a
+            move_b = ratio_b * total_b / (capability_b * salience_b)
+            eu_b = abs(ratio_b * salience_b - ratio_a * demand_b)
+            move_a = signed
+    state[MOVE, a, row] = -move_a if x_a > target_a else move_a
+    state[MOVE, b, row] = -move_b if x_b > target_b else move_b
+    state[Y, a, row] = x_a + state[MOVE, a, row]
+    state[Y, b, row] = x_b + state[MOVE, b, row]
+    state[EU, a, row], state[EU, b, row] = eu_a, eu_b
     valid[row] = move_valid(row, fixed, state, slack)
+    for side in range(2):
+        state[NBS0, side, row] = mean(row, side, state[SUPPLY_AT, side, row], table, decimal)
+        state[NBS1, side, row] = mean(row, side, state[Y, side, row], table, decimal)
+
+
+@numba.njit(cache=True)
+def maximum_utility(row: int, table: Table, decimal: bool, slack: float) -> tuple[Number, Number]:
+    """decide's calculate_maximum_utility: the gain each side could reach at most, (I, J).
+
+    Each side's supply-issue mean shift if it moved to its partner (or stayed at its voting
+    position when that equals its own demand-issue position, decide's "pareto optimal" test,
+    which compares positions on two different issues) gives gains and losses; the side whose
+    partner gains less on its demand issue is the actor, and the two maxima follow from the
+    actor's share s = s_sup / (s_sup + partner's s_dem).
+    """
+    fixed, state, _, _, _, _, _, _, _ = table
+    salience_i, salience_j = fixed[SUPPLY_SALIENCE, 0, row], fixed[SUPPLY_SALIENCE, 1, row]
+    demand_i, demand_j = fixed[DEMAND_SALIENCE, 0, row], fixed[DEMAND_SALIENCE, 1, row]
+    y_i, y_j = state[Y, 0, row], state[Y, 1, row]
+    i_pareto = abs(fixed[TARGET, 1, row] - y_i) <= slack
+    j_pareto = abs(fixed[TARGET, 0, row] - y_j) <= slack
+    delta_i = abs(state[NBS0, 0, row] - mean(row, 0, y_i if i_pareto else fixed[TARGET, 0, row], table, decimal))
+    delta_j = abs(state[NBS0, 1, row] - mean(row, 1, y_j if j_pareto else fixed[TARGET, 1, row], table, decimal))
+    loss_i, gain_j = delta_j * salience_j, delta_j * demand_i
+    loss_j, gain_i = delta_i * salience_i, delta_i * demand_j
+    overwrite, overwritten = 0 * delta_i, False
+    if i_pareto and gain_i - loss_i > slack:
+        overwrite, overwritten = gain_j - (loss_i / demand_j) * salience_i, True
+    if j_pareto and gain_j - loss_j > slack:
+        overwrite, overwritten = gain_i - (loss_j / demand_i) * salience_j, True
+    if gain_j > gain_i + slack:
+        actor, gain, loss, own, other = 1, gain_i, loss_j, salience_j, demand_i
+    else:
+        actor, gain, loss, own, other = 0, gain_j, loss_i, salience_i, demand_j
+    share = own / (own + other)
+    # decide keeps the overwrite only when it is truthy: set and not zero.
+    opposite_max = overwrite if overwritten and abs(overwrite) > slack else share * other * (gain / (share * own)) - loss
+    actor_max = gain - (share * own * (loss / (share * other)))
+    return (actor_max, opposite_max) if actor == 0 else (opposite_max, actor_max)
 
 
 @numba.njit(cache=True)
@@ -173,7 +283,7 @@ def cap_at_demander(row: int, side: int, table: Table, rules: Rules) -> None:
     stop the supplier where the mean reaches it, |m| = |W (x_partner - nbs0) / (c s)|, and let
     the partner's move follow from the ratio."""
     fixed, state, gain, _, _, _, _, _, _ = table
-    equal_gain, decimal, _ = rules
+    equal_gain, decimal, _, _ = rules
     other = 1 - side
     total, total_other = fixed[SUPPLY_TOTAL, side, row], fixed[SUPPLY_TOTAL, other, row]
     salience_own, salience_other = fixed[SUPPLY_SALIENCE, side, row], fixed[SUPPLY_SALIENCE, other, row]
@@ -214,11 +324,11 @@ def set_update(side: int, row: int, giver: int, y: Number, start: Number, table:
 
 
 @numba.njit(cache=True)
-def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, rules: Rules) -> None:
+def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, rules: Rules, rng: np.random.Generator) -> None:
     """decide's AbstractExchange.recalculate of a candidate that shares an actor and a supply or
     demand issue with ``chosen``, just realised with voting positions ``y_i``, ``y_j``."""
     fixed, state, _, _, keys, _, _, _, _ = table
-    _, decimal, _ = rules
+    _, decimal, _, _ = rules
     for side in range(2):
         # A side that demands what a realised side demanded: the realised partner's voting
         # position becomes an update for this candidate's supplier of that issue.
@@ -238,7 +348,7 @@ def recalculate(row: int, chosen: int, y_i: Number, y_j: Number, table: Table, r
             state[PREFIX_SUM, side, row] = state[PREFIX_SUM, side, row] + move
             state[PREFIX_MIN, side, row] = min(state[PREFIX_MIN, side, row], move)
             state[PREFIX_MAX, side, row] = max(state[PREFIX_MAX, side, row], move)
-    evaluate(row, table, rules)
+    evaluate(row, table, rules, rng)
 
 
 @numba.njit(cache=True)
@@ -318,10 +428,10 @@ def realise(arrays: Arrays, rules: Rules, recorded: IntArray, rng: np.random.Gen
     updates = {np.int64(-1): x[0, 0]}
     updates.pop(np.int64(-1))
     table = (fixed, state, gain, valid, keys, updates, x, salience, capability)
-    _, decimal, _ = rules
+    _, decimal, _, _ = rules
     n = gain.shape[0]
     for row in range(n):
-        evaluate(row, table, rules)
+        evaluate(row, table, rules, rng)
     side_keys = keys[SUPPLY_KEY : DEMAND_KEY + 1].ravel()
     by_key = np.argsort(side_keys, kind="mergesort")
     index = (side_keys[by_key], by_key % n)
@@ -386,7 +496,7 @@ def realise(arrays: Arrays, rules: Rules, recorded: IntArray, rng: np.random.Gen
             for _, _, other in walk:
                 row = entry_row[other]
                 if valid[row]:
-                    recalculate(row, chosen, state[Y, 0, chosen], state[Y, 1, chosen], table, rules)
+                    recalculate(row, chosen, state[Y, 0, chosen], state[Y, 1, chosen], table, rules, rng)
                 alive[other] = valid[row]
             # New stamps keep the list's order among equal gains: fallen gains first (in reverse
             # list order), risen ones last (in list order), then the appended entry.
@@ -413,14 +523,16 @@ def realise(arrays: Arrays, rules: Rules, recorded: IntArray, rng: np.random.Gen
     return realised, records, tie_orders, tie_exact, decisions
 
 
-def _plain_python(compiled: Any) -> Callable[..., Any]:
+def _plain_python(compiled: Any, **replaced: Callable[..., Any]) -> Callable[..., Any]:
     """``compiled`` as plain Python that calls the plain Python versions of this module's other
-    compiled functions: the same rules for object arrays, e.g. of Decimals."""
+    compiled functions (or the ``replaced`` ones): the same rules for object arrays, e.g. of
+    Decimals."""
     namespace = dict(globals())
     for name, value in globals().items():
         if isinstance(value, numba.core.dispatcher.Dispatcher):
             namespace[name] = types.FunctionType(value.py_func.__code__, namespace, name)
+    namespace.update(replaced)
     return namespace[compiled.__name__]
 
 
-realise_python = _plain_python(realise)
+realise_python = _plain_python(realise, exact=Decimal)
