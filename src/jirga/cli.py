@@ -74,7 +74,7 @@ def forecast(
 ) -> None:
     """Forecast every issue of a scenario with each bargaining model."""
     loaded = load_scenario(scenario)
-    # The exchange model's kernel is compiled on its first run (10-20 s) and cached after.
+    # The exchange model's kernel is compiled on its first run (about 20 s) and cached after.
     with errors.status("Running the models..."):
         result = run_forecast(
             loaded,
