@@ -7,17 +7,20 @@ model alone (best of ``--repeats``; wall-clock seconds for the ratio, as decide'
 jirga's CPU seconds, which a loaded machine inflates less). Decimal arithmetic must reproduce decide's positions in
 every round (asserted, 1e-9); float64 is reported by its largest deviation, since decide's
 Decimal rounding noise decides some of its branches (docs/models/exchange.md, "How close").
+With ``--randomized P`` both run decide's randomized equal gain from Python's random seeded with
+``--decide-seed`` (no tie decisions replayed: ties draw from the same stream).
 
 Data sets: decide's copenhagen (COP15) and cop21 inputs, and synthetic sets (every actor on every
 issue, positions 0-100 and saliences 0.1-1 rounded as in decide's samples, capabilities 0.05-1,
 seed 0). decide is run on the synthetic sets up to ``--decide-max`` actors x issues cells.
-The first jirga call loads the compiled kernel from numba's cache, or compiles it (about 10 s)
+The first jirga call loads the compiled kernel from numba's cache, or compiles it (about 20 s)
 when there is none; it is timed apart. Peak memory is the process's maximum resident set so
 far, so it belongs to the largest set run until then.
 
     .venv/bin/python benchmarks/exchange.py
     .venv/bin/python benchmarks/exchange.py --sets copenhagen cop21 --repeats 5
     .venv/bin/python benchmarks/exchange.py --sets 50x10 100x10 --decide-max 0
+    .venv/bin/python benchmarks/exchange.py --sets copenhagen cop21 --randomized 0.5 --decide-seed 1
 """
 
 from __future__ import annotations
@@ -73,11 +76,16 @@ def load(name: str) -> tuple[Scenario, Path]:
     return scenario, path
 
 
-def run_decide(path: Path, rounds: int, timing_runs: int, timeout: float) -> dict | None:
+def run_decide(path: Path, rounds: int, timing_runs: int, timeout: float, randomized: float, seed: int) -> dict | None:
+    """decide's run as its reference runner reports it; with p = 0 on its own inputs, with the
+    tie decisions behind the anchors, else with Python's random seeded with ``seed``."""
     if not REFERENCE.exists():
         return None
-    flips = ["--tie-flips", "anchor"] if path.stem in ("copenhagen", "cop21", "sample_data") else []
-    command = [str(REFERENCE), str(path), "--rounds", str(rounds), "--floats", "--timing-runs", str(timing_runs), *flips]
+    anchored = randomized == 0 and path.stem in ("copenhagen", "cop21", "sample_data")
+    flips = ["--tie-flips", "anchor"] if anchored else ["--seed", str(seed)]
+    command = [
+        str(REFERENCE), str(path), "--rounds", str(rounds), "--p", repr(randomized), "--floats", "--timing-runs", str(timing_runs), *flips,
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -123,10 +131,13 @@ def main() -> None:
     parser.add_argument("--decide-runs", type=int, default=2, help="decide model-only timing runs (best counts)")
     parser.add_argument("--decide-max", type=int, default=125, help="run decide on synthetic sets up to this many actor-issue cells")
     parser.add_argument("--decide-timeout", type=float, default=600.0)
+    parser.add_argument("--randomized", type=float, default=0.0, help="decide's p (randomized equal gain); > 0 compares seeded runs")
+    parser.add_argument("--decide-seed", type=int, default=1, help="Python random seed of both runs when --randomized > 0")
     args = parser.parse_args()
     console = Console(width=210)
     load_before = os.getloadavg()[0]
-    table = Table(title=f"Exchange model, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
+    variant = f"randomized equal gain p = {args.randomized:g}, seed {args.decide_seed}" if args.randomized > 0 else "equal gain"
+    table = Table(title=f"Exchange model, {variant}, {args.rounds} rounds: decide 2022.1.28 vs jirga (model-only seconds)", title_justify="left")
     columns = (
         "data set", "actors x issues", "exchanges", "decide s", "jirga float s", "jirga float cpu s", "speed-up",
         "float max |Δ|", "jirga decimal s", "decimal = decide", "peak MB",
@@ -143,10 +154,14 @@ def main() -> None:
         synthetic_set = "x" in name
         decide = None
         if not synthetic_set or cells <= args.decide_max:
-            decide = run_decide(path, args.rounds, args.decide_runs, args.decide_timeout)
+            decide = run_decide(path, args.rounds, args.decide_runs, args.decide_timeout, args.randomized, args.decide_seed)
         decided = decide is not None and "rounds_data" in decide
         decisions = decide["tie_flips_used"] if decided else ""
-        replay = dict(rounds=args.rounds, ties="replay", tie_decisions=decisions)
+        if args.randomized > 0:
+            # decide's ties and randomized gains draw from one seeded stream: replay neither, draw both.
+            replay: dict[str, object] = dict(rounds=args.rounds, randomized=args.randomized, decide_seed=args.decide_seed)
+        else:
+            replay = dict(rounds=args.rounds, ties="replay", tie_decisions=decisions)
         repeats = 1 if cells > SINGLE_RUN_CELLS else args.repeats
         fast_seconds, fast_cpu, fast = time_model(ExchangeModel(**replay), problem, repeats)
         exchanges = len(fast.diagnostics["exchanges"]["round"])
