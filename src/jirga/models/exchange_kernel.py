@@ -319,7 +319,7 @@ def set_update(side: int, row: int, giver: int, y: Number, start: Number, table:
         before = x[giver, issue]
         new = y
     if not decimal and keys[ACTOR, side, row] != giver:
-        state[UPDATE_SUM, side, row] += (new - before) * salience[giver, issue] * capability[giver, issue]
+        state[UPDATE_SUM, side, row] += (new - before) * (salience[giver, issue] * capability[giver, issue])
     updates[key] = new
 
 
