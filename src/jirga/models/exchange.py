@@ -266,8 +266,8 @@ class _Game:
         self.trades = problem.present & positive
         """decide divides by salience and by c x s: cells where either is 0 cannot trade."""
         self.pair_p, self.pair_q = np.triu_indices(problem.n_issues, 1)
-        self.snapshots: list[tuple[int, Any, Any, Any, Any, Any]] = []
-        """Per realised exchange: its row, gain and (nbs0, nbs1) of I and J when it was realised."""
+        self.snapshots = np.zeros((0, 5), dtype=number.dtype)
+        """Per realised exchange of the round: its gain and (nbs0, nbs1) of I and J when it was realised."""
 
     def weighted_mean(self, position: Array, numerator: Array | None = None) -> Array:
         """O_d = Σ_k x_kd s_kd c_kd / Σ_k s_kd c_kd (0 where no actor has weight, as decide);
@@ -308,7 +308,7 @@ class _Game:
             voting_positions=voting,
             next_positions=next_position,
             exchanges=self._exchange_columns(realised, listed),
-            externalities=self._externality_columns(),
+            externalities=self._externality_columns(realised),
         )
 
     def _candidates(self, rng: np.random.Generator) -> _Candidates:
@@ -364,13 +364,11 @@ class _Game:
         rules = (self.variant == "equal-gain", number.decimal, number.slack, self.randomized)
         realised, records, orders, exact, decisions = realise(arrays, rules, self.ties.remaining(), rng)
         self.ties.add(round_number, orders, exact, decisions)
-        gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = np.array(records, dtype=number.dtype).reshape(-1, 5).T
-        realised = np.array(realised, dtype=np.int64)
-        self.snapshots = list(zip(realised.tolist(), gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j))
-        return realised
+        self.snapshots = np.array(records, dtype=number.dtype).reshape(-1, 5)
+        return np.array(realised, dtype=np.int64)
 
     # ------------------------------------------------------------------------ what is recorded
-    def _externality_columns(self) -> dict[str, Array]:
+    def _externality_columns(self, rows: IntArray) -> dict[str, Array]:
         """decide's actor_externalities of every realised exchange, for every actor.
 
         E_k = (|nbs0_J - x_kp| - |nbs1_J - x_kp|) s_kp + (|nbs0_I - x_kq| - |nbs1_I - x_kq|) s_kq
@@ -378,14 +376,11 @@ class _Game:
         realised, and positions at round start: positive when the means moved toward k. Actors
         missing one of the issues get 0; the two traders get the exchange's gain ("own").
         """
-        n_actors, count = self.problem.n_actors, len(self.snapshots)
+        n_actors, count = self.problem.n_actors, rows.size
         if not count:
             return {"order": np.zeros(0, dtype=np.int64), "actor": np.zeros(0, dtype=np.int64), "value": np.zeros(0), "kind": np.zeros(0, dtype="U5")}
         cand = self.cand
-        rows = np.array([snapshot[0] for snapshot in self.snapshots], dtype=np.int64)
-        gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = (
-            np.array([snapshot[k] for snapshot in self.snapshots], dtype=self.number.dtype)[:, None] for k in range(1, 6)
-        )
+        gain, nbs0_i, nbs1_i, nbs0_j, nbs1_j = (column[:, None] for column in self.snapshots.T)
         p, q = cand.supply[1, rows], cand.supply[0, rows]
         x, s = self.x.T, self.salience.T
         value = (np.abs(nbs0_j - x[p]) - np.abs(nbs1_j - x[p])) * s[p] + (np.abs(nbs0_i - x[q]) - np.abs(nbs1_i - x[q])) * s[q]
